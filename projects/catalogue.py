@@ -1,0 +1,340 @@
+"""
+Loading the catalogue from fixtures and writing it back out.
+
+The fixtures are ordinary Django JSON fixtures with natural keys (slugs), so
+`manage.py loaddata` reads them too. `reload_catalogue` adds what loaddata
+lacks: it checks every object and names the file, the object and the field of
+each problem; it writes nothing unless every object is valid (one
+transaction, so visitors never see half a catalogue); it updates rows in place
+by natural key, counts what it created, updated and left unchanged, and never
+touches rows the fixtures do not mention (entries staff created stay).
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+
+# Dependency order: a record may only refer to models listed before its own.
+CATALOGUE_MODELS = [Status, Area, Donor, Partner, Project, Funding, Partnership, ContextFigure]
+MODELS_BY_LABEL = {model._meta.label_lower: model for model in CATALOGUE_MODELS}
+# Bookkeeping the database keeps by itself; fixtures neither carry nor compare it.
+UNSERIALISED_FIELDS = {"id", "created", "updated"}
+
+
+def catalogue_fields(model):
+    """The fields a fixture record of `model` carries, in model order."""
+    concrete = [f for f in model._meta.concrete_fields if f.name not in UNSERIALISED_FIELDS]
+    many = [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    return concrete + many
+
+
+def natural_key_fields(model):
+    """The fields whose values identify a record of `model`."""
+    if model in (Funding,):
+        return ["project", "donor"]
+    if model in (Partnership,):
+        return ["project", "partner"]
+    if model in (ContextFigure,):
+        return ["project", "key"]
+    return ["slug"]
+
+
+@dataclass
+class Problem:
+    """One thing wrong with one fixture record, said so an operator can fix it."""
+
+    path: str
+    index: int | None = None
+    label: str = ""
+    field: str = ""
+    message: str = ""
+
+    def __str__(self):
+        where = self.path
+        if self.index is not None:
+            where += f", object #{self.index}"
+        if self.label:
+            where += f" ({self.label})"
+        if self.field:
+            where += f", field “{self.field}”"
+        return f"{where}: {self.message}"
+
+
+class FixtureError(Exception):
+    """The fixtures cannot be loaded; nothing was written."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class ReloadReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def summary(self):
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{sum(self.created.values())} created, {sum(self.updated.values())} updated, "
+            f"{sum(self.unchanged.values())} unchanged"
+            + (" (dry run: nothing was written)" if self.dry_run else "")
+            + f"; {verb} checked against {self.total} fixture objects."
+        )
+
+    @property
+    def total(self):
+        return sum(self.created.values()) + sum(self.updated.values()) + sum(self.unchanged.values())
+
+    def rows(self):
+        """(model label, created, updated, unchanged) for each catalogue model."""
+        for model in CATALOGUE_MODELS:
+            label = model._meta.verbose_name_plural
+            yield label, self.created[label], self.updated[label], self.unchanged[label]
+
+
+@dataclass
+class Record:
+    path: str
+    index: int
+    data: dict
+
+    def problem(self, message, field="", label=""):
+        return Problem(self.path, self.index, label or self.describe(), field, message)
+
+    def describe(self):
+        model = self.data.get("model", "?")
+        fields = self.data.get("fields") if isinstance(self.data.get("fields"), dict) else {}
+        model_class = MODELS_BY_LABEL.get(str(model).lower())
+        if model_class is None:
+            return str(model)
+        key = [fields.get(name) for name in natural_key_fields(model_class)]
+        return f"{model} {json.dumps(key, ensure_ascii=False)}"
+
+
+def default_fixture_paths(directory):
+    return sorted(Path(directory).glob("*.json"))
+
+
+def read_records(paths):
+    """Parse every fixture file into records, or raise FixtureError naming each broken file or record."""
+    records, problems = [], []
+    for path in paths:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problems.append(Problem(str(path), message="file not found. Check the path."))
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(str(path), message=f"not UTF-8 text ({exc.reason}). Save the file as UTF-8."))
+            continue
+        except json.JSONDecodeError as exc:
+            problems.append(
+                Problem(str(path), message=f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
+                        "The file may be truncated or hand-edited; fix it or restore it from version control.")
+            )
+            continue
+        if not isinstance(data, list):
+            problems.append(Problem(str(path), message="a fixture must be a JSON list of objects."))
+            continue
+        for index, item in enumerate(data, start=1):
+            record = Record(str(path), index, item)
+            if not isinstance(item, dict) or not isinstance(item.get("fields"), dict):
+                problems.append(record.problem("each object needs a “model” and a “fields” object.", label="?"))
+            elif str(item.get("model", "")).lower() not in MODELS_BY_LABEL:
+                problems.append(
+                    record.problem(
+                        f"unknown model “{item.get('model')}”. Use one of: {', '.join(MODELS_BY_LABEL)}.", field="model"
+                    )
+                )
+            else:
+                records.append(record)
+    if problems:
+        raise FixtureError(problems)
+    order = {label: position for position, label in enumerate(MODELS_BY_LABEL)}
+    # Sorting by model (stable within one) lets files come in any order.
+    records.sort(key=lambda r: order[r.data["model"].lower()])
+    return records
+
+
+class _Loader:
+    """Upserts records one by one inside the caller's transaction, collecting problems."""
+
+    def __init__(self, progress=None):
+        self.report = ReloadReport()
+        self.problems = []
+        self.seen = {}  # (model, natural key) -> record index, to catch duplicates
+        self.failed = set()  # (model, natural key) of records with problems
+        self.touched_projects = set()
+        self.progress = progress
+
+    def resolve(self, record, field, value):
+        """Turn a natural-key reference into the related row, or report why it cannot."""
+        related = field.related_model
+        key = value if isinstance(value, list) else [value]
+        try:
+            return related.objects.get_by_natural_key(*key)
+        except (related.DoesNotExist, TypeError, ValueError):
+            name = related._meta.label_lower
+            if (related, tuple(map(str, key))) in self.failed:
+                message = f"refers to {name} {json.dumps(key, ensure_ascii=False)}, which has problems of its own (see above)."
+            else:
+                message = (
+                    f"refers to {name} {json.dumps(key, ensure_ascii=False)}, which does not exist. "
+                    f"Add it to the fixtures or correct the reference."
+                )
+            self.problems.append(record.problem(message, field=field.name))
+            return None
+
+    def load(self, record):
+        model = MODELS_BY_LABEL[record.data["model"].lower()]
+        raw = record.data["fields"]
+        label = model._meta.verbose_name_plural
+        fields = {f.name: f for f in catalogue_fields(model)}
+        problems_before = len(self.problems)
+
+        for name in raw:
+            if name not in fields:
+                self.problems.append(
+                    record.problem(f"unknown field. {model.__name__} fields are: {', '.join(fields)}.", field=name)
+                )
+
+        key_names = natural_key_fields(model)
+        missing = [name for name in key_names if raw.get(name) in (None, "", [])]
+        if missing:
+            for name in missing:
+                self.problems.append(record.problem("is required: it identifies the object.", field=name))
+            return
+        natural_key = tuple(
+            str(part) for name in key_names for part in (raw[name] if isinstance(raw[name], list) else [raw[name]])
+        )
+        if (model, natural_key) in self.seen:
+            self.problems.append(
+                record.problem(f"appears twice: object #{self.seen[model, natural_key]} has the same key. Keep one.")
+            )
+            return
+        self.seen[model, natural_key] = record.index
+
+        values, many = {}, {}
+        for name, value in raw.items():
+            field_ = fields.get(name)
+            if field_ is None:
+                continue
+            if field_.many_to_many:
+                if not isinstance(value, list):
+                    self.problems.append(record.problem("must be a list of natural keys.", field=name))
+                    continue
+                rows = [self.resolve(record, field_, item) for item in value]
+                many[name] = {row.pk for row in rows if row is not None}
+            elif field_.is_relation:
+                values[name] = self.resolve(record, field_, value)
+            else:
+                try:
+                    values[name] = field_.to_python(value)
+                except ValidationError as exc:
+                    self.problems.append(record.problem(" ".join(exc.messages), field=name))
+
+        if len(self.problems) > problems_before:
+            self.failed.add((model, natural_key))
+            return
+
+        lookup = {name: values[name] if name in values else raw[name] for name in key_names}
+        existing = model.objects.filter(**lookup).first()
+        instance = existing or model()
+        changed = existing is None
+        for name, value in values.items():
+            field_ = fields[name]
+            # Foreign keys compare by id, so an unsaved instance never touches the related row.
+            current, wanted = (
+                (getattr(instance, field_.attname), value.pk) if field_.is_relation else (getattr(instance, name), value)
+            )
+            if current != wanted:
+                setattr(instance, name, value)
+                changed = True
+        for name, pks in many.items():
+            if existing is None or set(getattr(existing, name).values_list("pk", flat=True)) != pks:
+                changed = True
+
+        try:
+            instance.full_clean()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                field_name = "" if name == "__all__" else name
+                self.problems.append(record.problem(" ".join(messages), field=field_name))
+            self.failed.add((model, natural_key))
+            return
+
+        if not changed:
+            self.report.unchanged[label] += 1
+            return
+        instance.save()
+        for name, pks in many.items():
+            getattr(instance, name).set(pks)
+        (self.report.created if existing is None else self.report.updated)[label] += 1
+        project_id = getattr(instance, "project_id", None)
+        if project_id:
+            self.touched_projects.add(project_id)
+
+
+def reload_catalogue(paths, dry_run=False, progress=None):
+    """Load the fixture files at `paths` in one transaction and return a ReloadReport.
+
+    Raises FixtureError, with every problem found, and writes nothing when any
+    object is invalid. With `dry_run`, does all the work and rolls it back.
+    `progress(done, total)` is called now and then for long loads.
+    """
+    records = read_records(paths)
+    loader = _Loader()
+    loader.report.dry_run = dry_run
+    with transaction.atomic():
+        for done, record in enumerate(records, start=1):
+            loader.load(record)
+            if progress and (done % 500 == 0 or done == len(records)):
+                progress(done, len(records))
+        if loader.problems:
+            # Leaving the block with an exception rolls every write back.
+            raise FixtureError(loader.problems)
+        if loader.touched_projects:
+            # A project whose grants or figures changed was updated, even if its own fields were not.
+            Project.objects.filter(pk__in=loader.touched_projects).update(updated=timezone.now())
+        if dry_run:
+            transaction.set_rollback(True)
+    return loader.report
+
+
+def export_catalogue(stream):
+    """Write every catalogue row (published or not) to `stream` in the fixture format. Returns the count."""
+    objects = []
+    for model in CATALOGUE_MODELS:
+        queryset = model.objects.all()
+        if model in (Funding, Partnership, ContextFigure):
+            queryset = queryset.select_related("project").order_by("project__slug", *natural_key_fields(model)[1:])
+        elif model is Project:
+            queryset = queryset.prefetch_related("areas").order_by("slug")
+        else:
+            queryset = queryset.order_by("slug")
+        objects.extend(queryset)
+    names = sorted({f.name for model in CATALOGUE_MODELS for f in catalogue_fields(model)})
+    serializers.serialize(
+        "json",
+        objects,
+        stream=stream,
+        indent=2,
+        fields=names,
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+        ensure_ascii=False,
+    )
+    stream.write("\n")
+    return len(objects)

@@ -1,0 +1,42 @@
+"""
+Write the whole catalogue (published or not) out as fixtures, in the format
+`reload_catalogue` and `loaddata` read, so staff edits can round-trip:
+
+    python manage.py export_catalogue --output fixtures/catalogue.json
+    python manage.py export_catalogue > backup.json
+"""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from projects.catalogue import export_catalogue
+
+
+class Command(BaseCommand):
+    help = "Write the catalogue as a JSON fixture (to standard output, or to --output FILE)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+
+    def handle(self, *args, output, verbosity, **options):
+        # One snapshot: a reload running at the same time never half-appears in the export.
+        with transaction.atomic():
+            if not output:
+                count = export_catalogue(sys.stdout)
+                sys.stdout.flush()
+            else:
+                path = Path(output)
+                partial = path.with_name(path.name + ".partial")
+                try:
+                    with partial.open("w", encoding="utf-8") as stream:
+                        count = export_catalogue(stream)
+                except OSError as error:
+                    raise CommandError(f"Cannot write {output}: {error.strerror}. Check the path.") from None
+                # Replace the old file only once the new one is complete.
+                partial.replace(path)
+        if verbosity >= 1:
+            where = output or "standard output"
+            self.stderr.write(self.style.SUCCESS(f"Exported {count} objects to {where}."))

@@ -1,0 +1,57 @@
+"""
+Reload the catalogue from the fixtures, in one transaction.
+
+    python manage.py reload_catalogue             # every *.json in fixtures/
+    python manage.py reload_catalogue --dry-run   # check and count, write nothing
+    python manage.py reload_catalogue path/to/file.json ...
+
+Every object is checked before anything is kept: if one is broken, the command
+names the file, the object and the field, exits non-zero and leaves the
+database as it was. Rows are matched by natural key (slug), so a second run
+reports nothing created or updated; rows the fixtures do not mention (entries
+staff created) are left alone.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from projects.catalogue import FixtureError, default_fixture_paths, reload_catalogue
+
+
+class Command(BaseCommand):
+    help = "Load the catalogue fixtures in one transaction: check everything, then create or update by slug."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths", nargs="*", help=f"Fixture files (default: every *.json in {settings.CATALOGUE_FIXTURES_DIR})."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check and count, but write nothing.")
+
+    def handle(self, *args, paths, dry_run, verbosity, **options):
+        paths = paths or default_fixture_paths(settings.CATALOGUE_FIXTURES_DIR)
+        if not paths:
+            raise CommandError(
+                f"No fixture files in {settings.CATALOGUE_FIXTURES_DIR}. "
+                "Name the files to load, or set CATALOGUE_FIXTURES_DIR."
+            )
+
+        def progress(done, total):
+            if verbosity >= 1 and total >= 1000:
+                self.stderr.write(f"  {done:,} of {total:,} objects checked")
+
+        try:
+            report = reload_catalogue(paths, dry_run=dry_run, progress=progress)
+        except FixtureError as error:
+            for problem in error.problems:
+                self.stderr.write(self.style.ERROR(str(problem)))
+            raise CommandError(
+                f"{len(error.problems)} problem(s) found; nothing was written. "
+                "Fix the fixtures and run the command again."
+            ) from None
+
+        if verbosity >= 2:
+            self.stdout.write(f"{'':24}{'created':>9}{'updated':>9}{'unchanged':>11}")
+            for label, created, updated, unchanged in report.rows():
+                self.stdout.write(f"{label:24}{created:>9}{updated:>9}{unchanged:>11}")
+        if verbosity >= 1:
+            self.stdout.write(self.style.SUCCESS(f"Catalogue reloaded: {report.summary()}"))

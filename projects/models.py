@@ -1,0 +1,430 @@
+"""
+The catalogue: projects, the donors that fund them, the organisations that
+carry them out, the thematic areas they serve and the migration-context
+figures their texts cite.
+
+Every structured fact keeps the words it comes from (`source_sentence`), so a
+reader, a test or `clean()` can check it against the project's own text.
+Rules the database can hold are named constraints; `clean()` repeats them
+with a friendlier message for forms.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .querysets import ProjectQuerySet
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks rows up by slug, so fixtures refer to them by name, not by id."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Precision(models.TextChoices):
+    """How much of a date the source text actually gives."""
+
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+class Currency(models.TextChoices):
+    """A short ISO 4217 list: the currencies aid to Serbia is given in."""
+
+    USD = "USD", "USD – US dollar"
+    EUR = "EUR", "EUR – euro"
+    GBP = "GBP", "GBP – pound sterling"
+    CHF = "CHF", "CHF – Swiss franc"
+    SEK = "SEK", "SEK – Swedish krona"
+    NOK = "NOK", "NOK – Norwegian krone"
+    DKK = "DKK", "DKK – Danish krone"
+    JPY = "JPY", "JPY – Japanese yen"
+    RSD = "RSD", "RSD – Serbian dinar"
+
+
+class PartnerRole(models.TextChoices):
+    """An organisation's part in a project, in the words the texts use."""
+
+    IMPLEMENTER = "implementer", "Implemented by"
+    COUNTERPART = "counterpart", "In cooperation with"
+    PARTNER = "partner", "Partner organisation"
+    BENEFICIARY = "beneficiary", "Assisted institution"
+
+
+class FigureQualifier(models.TextChoices):
+    """How the text hedges a figure: "more than 700,000", "some 4,000"."""
+
+    EXACT = "exact", "exactly"
+    MORE_THAN = "more_than", "more than"
+    ABOUT = "about", "some"
+    UP_TO = "up_to", "up to"
+
+
+class FigureUnit(models.TextChoices):
+    PEOPLE = "people", "people"
+    PEOPLE_PER_DAY = "people_per_day", "people per day"
+    CENTRES = "centres", "centres"
+
+
+def quoted_in(sentence, text):
+    """True when `sentence` appears word for word in `text` (white space folded)."""
+    return " ".join(sentence.split()) in " ".join(text.split())
+
+
+def first_of_month(value):
+    return value.replace(day=1) if value else value
+
+
+class Status(models.Model):
+    """Where a project stands (the source page lists every project as completed)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "statuses"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Area(models.Model):
+    """A thematic area of work, such as border management."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("projects:area_detail", args=[self.slug])
+
+
+class Donor(models.Model):
+    """An institution that funds projects."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    short_name = models.CharField(
+        max_length=30, blank=True, help_text="Only where the source text gives one, e.g. “INL”."
+    )
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("projects:donor_detail", args=[self.slug])
+
+
+class Partner(models.Model):
+    """An organisation that carries out or takes part in projects (not as a donor)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    short_name = models.CharField(max_length=30, blank=True)
+    description = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Project(models.Model):
+    """A project of the IOM Serbia office, with its source text kept verbatim."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    text = models.TextField(
+        help_text="The project's text as the source gives it. Separate paragraphs with a blank line."
+    )
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="projects")
+    areas = models.ManyToManyField(Area, blank=True, related_name="projects")
+    donors = models.ManyToManyField(Donor, through="Funding", related_name="projects", blank=True)
+    partners = models.ManyToManyField(Partner, through="Partnership", related_name="projects", blank=True)
+    start_date = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the text does not say when the project started."
+    )
+    start_precision = models.CharField(
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.MONTH,
+        help_text="How much of the start date the text gives: “September 2015” is month precision.",
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Leave empty when the text does not say."
+    )
+    places = models.CharField(
+        max_length=300, blank=True, help_text="Countries or places the text names, separated by commas."
+    )
+    is_published = models.BooleanField(
+        "published", default=True, help_text="Unpublished projects are invisible to the public."
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["is_published", "title"], name="project_published_title"),
+            models.Index(fields=["start_date"], name="project_start_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_months__isnull=True) | Q(duration_months__gt=0),
+                name="project_duration_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_precision__in=Precision.values), name="project_start_precision_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        # "Last updated" is what the public page shows; any save is an edit.
+        self.updated = timezone.now()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.start_date and self.start_precision != Precision.DAY:
+            # Month or year precision: store the first day so sorting stays honest.
+            self.start_date = first_of_month(self.start_date)
+            if self.start_precision == Precision.YEAR:
+                self.start_date = self.start_date.replace(month=1)
+
+    @property
+    def paragraphs(self):
+        return [p.strip() for p in self.text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+    @property
+    def place_list(self):
+        return [p.strip() for p in self.places.split(",") if p.strip()]
+
+
+class FundingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, donor_slug):
+        return self.get(project__slug=project_slug, donor__slug=donor_slug)
+
+    def totals_by_currency(self):
+        """[{"currency": "USD", "total": Decimal(...)}, ...]: never summed across currencies."""
+        return (
+            self.exclude(amount__isnull=True)
+            .values("currency")
+            .annotate(total=models.Sum("amount"))
+            .order_by("currency")
+        )
+
+
+class Funding(models.Model):
+    """A donor's grant to a project. The amount may be unknown: then it says "not stated", never 0."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings")
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="fundings")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Leave empty when the text does not say."
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, blank=True)
+    source_sentence = models.TextField(
+        blank=True, help_text="The sentence of the project text this grant comes from, word for word."
+    )
+
+    objects = FundingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project__title", "donor__name"]
+        indexes = [models.Index(fields=["currency", "amount"], name="funding_currency_amount")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "donor"], name="funding_unique_project_donor"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="funding_amount_positive"
+            ),
+            # An amount needs its currency, and a currency without an amount means nothing.
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=True) & Q(currency=""))
+                | (Q(amount__isnull=False) & Q(currency__in=Currency.values)),
+                name="funding_currency_with_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.donor} → {self.project}"
+
+    def natural_key(self):
+        return self.project.natural_key() + self.donor.natural_key()
+
+    natural_key.dependencies = ["projects.project", "projects.donor"]
+
+    def clean(self):
+        errors = {}
+        if self.amount is not None and self.amount <= 0:
+            errors["amount"] = "The amount must be greater than zero. Leave it empty if the text does not state it."
+        if self.amount is not None and not self.currency:
+            errors["currency"] = "Choose the currency of this amount."
+        if self.amount is None and self.currency:
+            errors["amount"] = "Enter the amount in this currency, or clear the currency."
+        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
+            errors["source_sentence"] = "This sentence does not appear in the project's text. Copy it word for word."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, partner_slug):
+        return self.get(project__slug=project_slug, partner__slug=partner_slug)
+
+
+class Partnership(models.Model):
+    """An organisation's part in a project, as the text describes it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partnerships")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="partnerships")
+    role = models.CharField(max_length=20, choices=PartnerRole.choices)
+    source_sentence = models.TextField(blank=True, help_text="The sentence that names this organisation.")
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "partner__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "partner"], name="partnership_unique_project_partner"),
+            models.CheckConstraint(condition=Q(role__in=PartnerRole.values), name="partnership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner} ({self.get_role_display().lower()}) → {self.project}"
+
+    def natural_key(self):
+        return self.project.natural_key() + self.partner.natural_key()
+
+    natural_key.dependencies = ["projects.project", "projects.partner"]
+
+    def clean(self):
+        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
+            raise ValidationError(
+                {"source_sentence": "This sentence does not appear in the project's text. Copy it word for word."}
+            )
+
+
+class ContextFigureQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, key):
+        return self.get(project__slug=project_slug, key=key)
+
+    def published(self):
+        return self.filter(project__is_published=True)
+
+
+class ContextFigure(models.Model):
+    """A migration-context figure a project's text cites, e.g. "more than 700,000 migrants"."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures")
+    key = models.SlugField(max_length=80, help_text="A short name for this figure, unique within its project.")
+    value_low = models.PositiveBigIntegerField("value", help_text="The figure, or the low end of a range.")
+    value_high = models.PositiveBigIntegerField(
+        "high value", null=True, blank=True, help_text="Only for a range such as 6,000–7,000."
+    )
+    qualifier = models.CharField(max_length=10, choices=FigureQualifier.choices, default=FigureQualifier.EXACT)
+    unit = models.CharField(max_length=20, choices=FigureUnit.choices)
+    counts = models.CharField(
+        "what it counts", max_length=200, help_text="e.g. “migrants passing through Serbia”."
+    )
+    period_label = models.CharField(
+        max_length=120, blank=True, help_text="The period in the text's own words, e.g. “mid-2015 to March 2016”."
+    )
+    period_start = models.DateField(null=True, blank=True, help_text="First day of the period's first month.")
+    period_end = models.DateField(null=True, blank=True, help_text="First day of the period's last month.")
+    place = models.CharField(max_length=200, blank=True)
+    source_sentence = models.TextField(help_text="The sentence of the project text that gives this figure, word for word.")
+
+    objects = ContextFigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("period_start").asc(nulls_last=True), "project__title", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "key"], name="figure_unique_project_key"),
+            models.CheckConstraint(
+                condition=Q(value_high__isnull=True) | Q(value_high__gte=models.F("value_low")),
+                name="figure_high_not_below_low",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="figure_period_in_order",
+            ),
+            models.CheckConstraint(condition=Q(qualifier__in=FigureQualifier.values), name="figure_qualifier_valid"),
+            models.CheckConstraint(condition=Q(unit__in=FigureUnit.values), name="figure_unit_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}: {self.key}"
+
+    def natural_key(self):
+        return self.project.natural_key() + (self.key,)
+
+    natural_key.dependencies = ["projects.project"]
+
+    def clean(self):
+        errors = {}
+        if self.value_high is not None and self.value_low is not None and self.value_high < self.value_low:
+            errors["value_high"] = "The high value must not be below the value it ranges from."
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = "The period cannot end before it starts."
+        self.period_start = first_of_month(self.period_start)
+        self.period_end = first_of_month(self.period_end)
+        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
+            errors["source_sentence"] = "This sentence does not appear in the project's text. Copy it word for word."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_range(self):
+        return self.value_high is not None and self.value_high != self.value_low

@@ -1,0 +1,115 @@
+"""What the catalogue can be asked. Views and filters call these; they never build joins themselves."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
+
+
+def _model(name):
+    # The models import this module, so they are looked up lazily.
+    return apps.get_model("projects", name)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def published(self):
+        """Only what the public may see."""
+        return self.filter(is_published=True)
+
+    def with_largest_grant(self):
+        """Annotate `largest_grant`: the project's largest single stated amount (None when none is stated)."""
+        return self.annotate(largest_grant=Max("fundings__amount"))
+
+    def for_listing(self):
+        """Published projects with everything a list row shows, in a fixed number of queries."""
+        Funding = _model("Funding")
+        return (
+            self.published()
+            .select_related("status")
+            .prefetch_related(
+                "areas",
+                Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("donor__name")),
+            )
+        )
+
+    def for_detail(self):
+        """Published projects with everything the detail page shows."""
+        Funding = _model("Funding")
+        Partnership = _model("Partnership")
+        ContextFigure = _model("ContextFigure")
+        return (
+            self.published()
+            .select_related("status")
+            .prefetch_related(
+                "areas",
+                Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("donor__name")),
+                Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
+                Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
+            )
+        )
+
+    def search(self, query):
+        """Projects whose title or text contains every word of `query` (case-insensitive)."""
+        words = query.split()
+        condition = Q()
+        for word in words:
+            condition &= Q(title__icontains=word) | Q(text__icontains=word)
+        return self.filter(condition)
+
+    def funded_by(self, donors):
+        """Projects funded by any of `donors` (an iterable of Donor)."""
+        Funding = _model("Funding")
+        return self.filter(Exists(Funding.objects.filter(project=OuterRef("pk"), donor__in=list(donors))))
+
+    def in_areas(self, areas):
+        """Projects in any of `areas`."""
+        through = _model("Project").areas.through
+        return self.filter(Exists(through.objects.filter(project=OuterRef("pk"), area__in=list(areas))))
+
+    def with_funding(self, currency=None, min_amount=None, max_amount=None):
+        """Projects with at least one grant that matches all the given conditions at once.
+
+        The amount bounds compare within one grant (and one currency when given),
+        so "USD, at least 500,000" never matches a EUR grant.
+        """
+        grants = _model("Funding").objects.filter(project=OuterRef("pk"), amount__isnull=False)
+        if currency:
+            grants = grants.filter(currency=currency)
+        if min_amount is not None:
+            grants = grants.filter(amount__gte=min_amount)
+        if max_amount is not None:
+            grants = grants.filter(amount__lte=max_amount)
+        return self.filter(Exists(grants))
+
+    def ordered_by(self, sort):
+        """Order by a public sort key: title, amount or start, "-" for descending.
+
+        Projects with no stated amount or start date go last in both directions.
+        """
+        descending = sort.startswith("-")
+        key = sort.lstrip("-")
+        if key == "amount":
+            qs, field = self.with_largest_grant(), F("largest_grant")
+        elif key == "start":
+            qs, field = self, F("start_date")
+        else:
+            return self.order_by("-title" if descending else "title", "slug")
+        expression = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+        return qs.order_by(expression, "title", "slug")
+
+    def related_to(self, project, limit=3):
+        """Other published projects sharing the most areas or donors with `project`."""
+        area_ids = [area.pk for area in project.areas.all()]
+        donor_ids = [funding.donor_id for funding in project.fundings.all()]
+        return (
+            self.published()
+            .exclude(pk=project.pk)
+            .annotate(
+                shared=Count("areas", filter=Q(areas__in=area_ids), distinct=True)
+                + Count("fundings", filter=Q(fundings__donor__in=donor_ids), distinct=True)
+            )
+            .filter(shared__gt=0)
+            .order_by("-shared", "title")[:limit]
+        )
