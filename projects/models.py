@@ -124,6 +124,19 @@ class Area(models.Model):
         return reverse("projects:area_detail", args=[self.slug])
 
 
+class DonorQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def with_project_counts(self):
+        """Annotate `project_count`: how many published projects each donor funds."""
+        return self.annotate(
+            project_count=models.Count(
+                "fundings__project", filter=Q(fundings__project__is_published=True), distinct=True
+            )
+        )
+
+
 class Donor(models.Model):
     """An institution that funds projects."""
 
@@ -134,7 +147,7 @@ class Donor(models.Model):
     )
     description = models.TextField(blank=True)
 
-    objects = NaturalKeyManager()
+    objects = DonorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
