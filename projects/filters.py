@@ -21,7 +21,13 @@ DEFAULT_SORT = "title"
 # The parameters that narrow the list (sort and page only order and slice it).
 FILTER_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount"]
 
-AMOUNT_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+# A text box with a decimal keypad (as GOV.UK advises) rather than type=number, which mangles bad input.
+AMOUNT_FIELD = {
+    "max_digits": 14,
+    "decimal_places": 2,
+    "min_value": 0,
+    "widget": forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+}
 
 
 class ProjectFilterForm(forms.Form):
@@ -72,10 +78,11 @@ class ProjectFilter(django_filters.FilterSet):
 
     def active_filters(self):
         """The filters in force, each with a link that removes just it: [{"label", "value", "remove_url"}]."""
-        data = self.data
         if not self.is_bound:
             return []
-        cleaned = self.form.cleaned_data if self.form.is_valid() or hasattr(self.form, "cleaned_data") else {}
+        data = self.data
+        self.form.errors  # validates once (cached); cleaned_data then holds every valid value
+        cleaned = self.form.cleaned_data
         names = {}
         for field in ("donor", "area"):
             names[field] = {obj.slug: obj.name for obj in cleaned.get(field) or []}

@@ -1,0 +1,79 @@
+# IOM Serbia Project Catalogue: everyday commands. `make help` lists them.
+#
+#   make run    install, migrate, load the catalogue and serve it on http://127.0.0.1:8000
+#   make test   the whole test suite (on SQLite, or on PostgreSQL when DATABASE_URL is set)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python 3.12+ found: on PATH, then in pyenv's versions. Shims that fail to run are skipped.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
+
+.PHONY: help run dev test check install install-dev migrate static catalogue clean
+
+help:
+	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
+	@echo "make dev          the same with Django's auto-reloading development server and DEBUG on"
+	@echo "make test         the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
+	@echo "make clean        remove the virtual environment, the SQLite database and collected static files"
+
+$(VPY):
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "No Python 3.12 or newer found. Install one (e.g. 'apt-get install python3.12 python3.12-venv'" >&2; \
+		echo "or 'pyenv install 3.12'), or name it: make run PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(VPY)
+	$(VPY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VPY)
+	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A local secret key for `make run`, made once and never committed (.gitignore).
+.secret_key:
+	@$(VPY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+# Local serving is plain HTTP, so cookies may not require HTTPS here; production keeps the secure default.
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+
+migrate: install .secret_key
+	$(LOCAL_ENV) $(VPY) manage.py migrate --noinput
+
+static: install .secret_key
+	$(LOCAL_ENV) $(VPY) manage.py collectstatic --noinput --verbosity 0
+
+catalogue: migrate
+	$(LOCAL_ENV) $(VPY) manage.py reload_catalogue
+
+run: catalogue static
+	@echo "Serving the catalogue on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Stop with Ctrl-C."
+	$(LOCAL_ENV) $(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+
+dev: catalogue static
+	DEBUG=1 $(VPY) manage.py runserver $(HOST):$(PORT)
+
+check: install-dev
+	DEBUG=1 $(VPY) manage.py check
+	DEBUG=1 $(VPY) manage.py makemigrations --check --dry-run
+
+test: install-dev check
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
