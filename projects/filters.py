@@ -41,7 +41,11 @@ class ProjectFilterForm(forms.Form):
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="filter_search", max_length=200, help_text="Words in the title or the text."
+        label="Search",
+        method="filter_search",
+        max_length=200,
+        help_text="Words in the title or the text.",
+        widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q-hint"}),
     )
     donor = django_filters.ModelMultipleChoiceFilter(
         label="Donor",

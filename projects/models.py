@@ -9,6 +9,8 @@ Rules the database can hold are named constraints; `clean()` repeats them
 with a friendlier message for forms.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -70,6 +72,10 @@ class FigureUnit(models.TextChoices):
     PEOPLE = "people", "people"
     PEOPLE_PER_DAY = "people_per_day", "people per day"
     CENTRES = "centres", "centres"
+
+
+# Paragraphs are separated by a line that is empty or holds only white space.
+BLANK_LINE = re.compile(r"\r?\n[ \t\u00a0]*\r?\n")
 
 
 def quoted_in(sentence, text):
@@ -256,11 +262,26 @@ class Project(models.Model):
 
     @property
     def paragraphs(self):
-        return [p.strip() for p in self.text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+        return [p.strip() for p in BLANK_LINE.split(self.text) if p.strip()]
 
     @property
     def place_list(self):
         return [p.strip() for p in self.places.split(",") if p.strip()]
+
+
+class QuotedFact:
+    """A fact drawn from a project's text, which keeps the sentence it comes from (`source_sentence`)."""
+
+    def unquoted_sentence_errors(self):
+        """{"source_sentence": message} when the sentence is not in the project's text, else {}."""
+        try:
+            # The project may be unsaved (the admin's add form): its text is what counts.
+            text = self.project.text
+        except Project.DoesNotExist:
+            return {}
+        if self.source_sentence and not quoted_in(self.source_sentence, text):
+            return {"source_sentence": "This sentence does not appear in the project's text. Copy it word for word."}
+        return {}
 
 
 class FundingQuerySet(models.QuerySet):
@@ -277,7 +298,7 @@ class FundingQuerySet(models.QuerySet):
         )
 
 
-class Funding(models.Model):
+class Funding(QuotedFact, models.Model):
     """A donor's grant to a project. The amount may be unknown: then it says "not stated", never 0."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings")
@@ -324,8 +345,7 @@ class Funding(models.Model):
             errors["currency"] = "Choose the currency of this amount."
         if self.amount is None and self.currency:
             errors["amount"] = "Enter the amount in this currency, or clear the currency."
-        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
-            errors["source_sentence"] = "This sentence does not appear in the project's text. Copy it word for word."
+        errors.update(self.unquoted_sentence_errors())
         if errors:
             raise ValidationError(errors)
 
@@ -335,7 +355,7 @@ class PartnershipQuerySet(models.QuerySet):
         return self.get(project__slug=project_slug, partner__slug=partner_slug)
 
 
-class Partnership(models.Model):
+class Partnership(QuotedFact, models.Model):
     """An organisation's part in a project, as the text describes it."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partnerships")
@@ -361,10 +381,8 @@ class Partnership(models.Model):
     natural_key.dependencies = ["projects.project", "projects.partner"]
 
     def clean(self):
-        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
-            raise ValidationError(
-                {"source_sentence": "This sentence does not appear in the project's text. Copy it word for word."}
-            )
+        if errors := self.unquoted_sentence_errors():
+            raise ValidationError(errors)
 
 
 class ContextFigureQuerySet(models.QuerySet):
@@ -375,7 +393,7 @@ class ContextFigureQuerySet(models.QuerySet):
         return self.filter(project__is_published=True)
 
 
-class ContextFigure(models.Model):
+class ContextFigure(QuotedFact, models.Model):
     """A migration-context figure a project's text cites, e.g. "more than 700,000 migrants"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures")
@@ -433,8 +451,7 @@ class ContextFigure(models.Model):
             errors["period_end"] = "The period cannot end before it starts."
         self.period_start = first_of_month(self.period_start)
         self.period_end = first_of_month(self.period_end)
-        if self.source_sentence and self.project_id is not None and not quoted_in(self.source_sentence, self.project.text):
-            errors["source_sentence"] = "This sentence does not appear in the project's text. Copy it word for word."
+        errors.update(self.unquoted_sentence_errors())
         if errors:
             raise ValidationError(errors)
 

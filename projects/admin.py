@@ -1,0 +1,132 @@
+"""The staff's admin: projects with their grants, partners and figures inline, and the lists they draw on."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, Prefetch
+
+from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+from .templatetags.catalogue import NOT_STATED, grant
+
+class CompactTextMixin:
+    """Source sentences are one sentence: a short box keeps tabular rows readable."""
+
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
+class FundingInline(CompactTextMixin, admin.TabularInline):
+    model = Funding
+    autocomplete_fields = ["donor"]
+    fields = ["donor", "amount", "currency", "source_sentence"]
+    extra = 0
+
+
+class PartnershipInline(CompactTextMixin, admin.TabularInline):
+    model = Partnership
+    autocomplete_fields = ["partner"]
+    fields = ["partner", "role", "source_sentence"]
+    extra = 0
+
+
+class ContextFigureInline(CompactTextMixin, admin.StackedInline):
+    model = ContextFigure
+    extra = 0
+    fields = [
+        "key",
+        ("qualifier", "value_low", "value_high", "unit"),
+        "counts",
+        ("period_label", "period_start", "period_end"),
+        "place",
+        "source_sentence",
+    ]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "donor_names", "funding", "is_published", "updated"]
+    list_filter = ["status", "areas", "donors", "is_published"]
+    search_fields = ["title", "text", "slug"]
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ["areas"]
+    readonly_fields = ["created", "updated"]
+    fieldsets = [
+        ("Project", {"fields": ["title", "slug", "status", "areas", "text"]}),
+        ("Dates and places", {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
+        ("Publication", {"fields": ["is_published", ("created", "updated")]}),
+    ]
+    inlines = [FundingInline, PartnershipInline, ContextFigureInline]
+
+    def get_queryset(self, request):
+        # One query for all rows' grants and donors, so the changelist does not query per row.
+        # Ordered by donor so the donors and funding columns line up.
+        fundings = Funding.objects.select_related("donor").order_by("donor__name")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("status")
+            .prefetch_related(Prefetch("fundings", queryset=fundings))
+        )
+
+    @admin.display(description="donors")
+    def donor_names(self, project):
+        # Read from the prefetched fundings: project.donors.all() would query per row.
+        return ", ".join(funding.donor.name for funding in project.fundings.all()) or "–"
+
+    @admin.display(description="funding")
+    def funding(self, project):
+        stated = [grant(funding) for funding in project.fundings.all() if funding.amount is not None]
+        return "; ".join(stated) or NOT_STATED
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "project_count"]
+    search_fields = ["name", "short_name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    # Meta.ordering is dropped from queries with a GROUP BY (the count), so autocomplete needs it restated.
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        # Staff see every project a donor funds, published or not (one grant per project and donor).
+        return super().get_queryset(request).annotate(project_count=Count("fundings"))
+
+    @admin.display(description="projects", ordering="project_count")
+    def project_count(self, donor):
+        return donor.project_count
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "project_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ["name"]  # See DonorAdmin.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_count=Count("projects"))
+
+    @admin.display(description="projects", ordering="project_count")
+    def project_count(self, area):
+        return area.project_count
+
+
+@admin.register(Status)
+class StatusAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    ordering = ["order", "name"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "project_count"]
+    search_fields = ["name", "short_name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ["name"]  # See DonorAdmin.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_count=Count("partnerships"))
+
+    @admin.display(description="projects", ordering="project_count")
+    def project_count(self, partner):
+        return partner.project_count
