@@ -49,6 +49,12 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["areas"]
     readonly_fields = ["created", "updated"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "title":
+            # Titles run long ("Support to the Information Management, ..."): show them whole.
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField", "size": 90})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
     fieldsets = [
         ("Project", {"fields": ["title", "slug", "status", "areas", "text"]}),
         ("Dates and places", {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),

@@ -118,7 +118,11 @@ class Record:
         model_class = MODELS_BY_LABEL.get(str(model).lower())
         if model_class is None:
             return str(model)
-        key = [fields.get(name) for name in natural_key_fields(model_class)]
+        key = []
+        for name in natural_key_fields(model_class):
+            value = fields.get(name)
+            # A reference is itself a one-element natural key: ["croboweb"] reads better as "croboweb".
+            key.extend(value if isinstance(value, list) else [value])
         return f"{model} {json.dumps(key, ensure_ascii=False)}"
 
 
@@ -174,7 +178,7 @@ class _Loader:
     def __init__(self, progress=None):
         self.report = ReloadReport()
         self.problems = []
-        self.seen = {}  # (model, natural key) -> record index, to catch duplicates
+        self.seen = {}  # (model, natural key) -> the first record with it, to catch duplicates
         self.failed = set()  # (model, natural key) of records with problems
         self.touched_projects = set()
         self.progress = progress
@@ -220,11 +224,11 @@ class _Loader:
             str(part) for name in key_names for part in (raw[name] if isinstance(raw[name], list) else [raw[name]])
         )
         if (model, natural_key) in self.seen:
-            self.problems.append(
-                record.problem(f"appears twice: object #{self.seen[model, natural_key]} has the same key. Keep one.")
-            )
+            first = self.seen[model, natural_key]
+            where = f"object #{first.index}" if first.path == record.path else f"{first.path}, object #{first.index}"
+            self.problems.append(record.problem(f"appears twice: {where} has the same key. Keep one."))
             return
-        self.seen[model, natural_key] = record.index
+        self.seen[model, natural_key] = record
 
         values, many = {}, {}
         for name, value in raw.items():

@@ -315,6 +315,8 @@ class Funding(QuotedFact, models.Model):
 
     class Meta:
         ordering = ["project__title", "donor__name"]
+        verbose_name = "funding"
+        verbose_name_plural = "funding"
         indexes = [models.Index(fields=["currency", "amount"], name="funding_currency_amount")]
         constraints = [
             models.UniqueConstraint(fields=["project", "donor"], name="funding_unique_project_donor"),

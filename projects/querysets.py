@@ -103,13 +103,18 @@ class ProjectQuerySet(models.QuerySet):
         """Other published projects sharing the most areas or donors with `project`."""
         area_ids = [area.pk for area in project.areas.all()]
         donor_ids = [funding.donor_id for funding in project.fundings.all()]
+        # An aggregate filtered on an empty IN () matches nothing at all, so only count what there is.
+        shared = [
+            Count(relation, filter=Q(**{lookup: ids}), distinct=True)
+            for relation, lookup, ids in [("areas", "areas__in", area_ids), ("fundings", "fundings__donor__in", donor_ids)]
+            if ids
+        ]
+        if not shared:
+            return self.none()
         return (
             self.published()
             .exclude(pk=project.pk)
-            .annotate(
-                shared=Count("areas", filter=Q(areas__in=area_ids), distinct=True)
-                + Count("fundings", filter=Q(fundings__donor__in=donor_ids), distinct=True)
-            )
+            .annotate(shared=sum(shared[1:], shared[0]))
             .filter(shared__gt=0)
             .order_by("-shared", "title")[:limit]
         )

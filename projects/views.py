@@ -17,7 +17,9 @@ def key_figures(figures):
     representative (the strongest qualifier the texts give, e.g. "more than" over "some").
     """
     def fact(figure):
-        return (figure.period_start, figure.period_end, figure.unit, figure.value_low, figure.value_high or 0)
+        # A period without an end is a single month: the same fact as one that ends where it starts.
+        end = figure.period_end or figure.period_start
+        return (figure.period_start, end, figure.unit, figure.value_low, figure.value_high or figure.value_low)
 
     groups = []
     for _, same in groupby(sorted(figures, key=fact), key=fact):

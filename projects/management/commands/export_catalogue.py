@@ -6,13 +6,22 @@ Write the whole catalogue (published or not) out as fixtures, in the format
     python manage.py export_catalogue > backup.json
 """
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from projects.catalogue import export_catalogue
+
+
+class RawOutput:
+    """Writes through a command's stdout without the newline OutputWrapper adds to every write."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text):
+        self.wrapper.write(text, ending="")
 
 
 class Command(BaseCommand):
@@ -25,8 +34,7 @@ class Command(BaseCommand):
         # One snapshot: a reload running at the same time never half-appears in the export.
         with transaction.atomic():
             if not output:
-                count = export_catalogue(sys.stdout)
-                sys.stdout.flush()
+                count = export_catalogue(RawOutput(self.stdout))
             else:
                 path = Path(output)
                 partial = path.with_name(path.name + ".partial")
