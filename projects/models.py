@@ -18,14 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .querysets import ProjectQuerySet
-
-
-class NaturalKeyManager(models.Manager):
-    """Looks rows up by slug, so fixtures refer to them by name, not by id."""
-
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+from .querysets import NaturalKeyQuerySet, ProjectQuerySet
 
 
 class Precision(models.TextChoices):
@@ -95,7 +88,7 @@ class Status(models.Model):
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
     description = models.TextField(blank=True)
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -108,16 +101,16 @@ class Status(models.Model):
         return (self.slug,)
 
 
-class Area(models.Model):
-    """A thematic area of work, such as border management."""
+class NamedEntry(models.Model):
+    """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self):
@@ -126,14 +119,17 @@ class Area(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+
+class Area(NamedEntry):
+    """A thematic area of work, such as border management."""
+
+    description = models.TextField(blank=True)
+
     def get_absolute_url(self):
         return reverse("projects:area_detail", args=[self.slug])
 
 
-class DonorQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
+class DonorQuerySet(NaturalKeyQuerySet):
     def with_project_counts(self):
         """Annotate `project_count`: how many published projects each donor funds."""
         return self.annotate(
@@ -143,11 +139,9 @@ class DonorQuerySet(models.QuerySet):
         )
 
 
-class Donor(models.Model):
+class Donor(NamedEntry):
     """An institution that funds projects."""
 
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
     short_name = models.CharField(
         max_length=30, blank=True, help_text="Only where the source text gives one, e.g. “INL”."
     )
@@ -155,37 +149,15 @@ class Donor(models.Model):
 
     objects = DonorQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("projects:donor_detail", args=[self.slug])
 
 
-class Partner(models.Model):
+class Partner(NamedEntry):
     """An organisation that carries out or takes part in projects (not as a donor)."""
 
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
     short_name = models.CharField(max_length=30, blank=True)
     description = models.TextField(blank=True)
-
-    objects = NaturalKeyManager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
 
 
 class Project(models.Model):

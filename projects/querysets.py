@@ -10,9 +10,18 @@ def _model(name):
     return apps.get_model("projects", name)
 
 
-class ProjectQuerySet(models.QuerySet):
+class NaturalKeyQuerySet(models.QuerySet):
+    """Looks rows up by slug, so fixtures refer to them by name, not by id."""
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+def _grants_with_donors():
+    return Prefetch("fundings", queryset=_model("Funding").objects.select_related("donor").order_by("donor__name"))
+
+
+class ProjectQuerySet(NaturalKeyQuerySet):
 
     def published(self):
         """Only what the public may see."""
@@ -24,19 +33,10 @@ class ProjectQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Published projects with everything a list row shows, in a fixed number of queries."""
-        Funding = _model("Funding")
-        return (
-            self.published()
-            .select_related("status")
-            .prefetch_related(
-                "areas",
-                Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("donor__name")),
-            )
-        )
+        return self.published().select_related("status").prefetch_related("areas", _grants_with_donors())
 
     def for_detail(self):
         """Published projects with everything the detail page shows."""
-        Funding = _model("Funding")
         Partnership = _model("Partnership")
         ContextFigure = _model("ContextFigure")
         return (
@@ -44,7 +44,7 @@ class ProjectQuerySet(models.QuerySet):
             .select_related("status")
             .prefetch_related(
                 "areas",
-                Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("donor__name")),
+                _grants_with_donors(),
                 Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
                 Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
             )
