@@ -41,8 +41,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VPY)
 	$(VPY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed
 
+# The Nu HTML Checker for the HTML tests (from npm; runs offline on Java). Nothing from npm is served.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The tests need npm (Node.js) for the HTML checker: apt-get install npm" >&2; exit 1; }
+	@command -v java >/dev/null || { echo "The tests need Java for the HTML checker: apt-get install default-jre-headless" >&2; exit 1; }
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 # A local secret key for `make run`, made once and never committed (.gitignore).
 .secret_key:
@@ -76,4 +83,4 @@ test: install-dev check
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules

@@ -1,0 +1,63 @@
+"""Every public page is valid HTML5, checked offline by the Nu HTML Checker (vnu-jar from npm, on Java)."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+PUBLIC_PAGES = [
+    "/",
+    "/projects/",
+    "/projects/?q=border&donor=european-union&donor=inl-us-state-department&sort=-amount",
+    "/projects/?q=nothing-matches-this",
+    # An invalid filter: the error summary and the field errors must be valid markup too.
+    "/projects/?min_amount=abc&max_amount=-1&donor=unknown&currency=XYZ",
+    "/projects/strengthening-migration-and-asylum-management/",
+    "/projects/information-management-communication-and-planning/",
+    "/projects/open-communities-successful-communities/",
+    "/projects/increasing-capacities-irregular-migration/",
+    "/projects/croboweb-cross-border-cooperation/",
+    "/projects/eu-supports-border-management/",
+    "/projects/iom-migrants-and-refugees-in-serbia/",
+    "/donors/",
+    "/donors/european-union/",
+    "/areas/",
+    "/areas/asylum-and-reception/",
+    "/projects/no-such-project/",
+]
+
+
+@pytest.fixture
+def checker():
+    java = shutil.which("java")
+    assert java, "The HTML tests need Java: apt-get install default-jre-headless"
+    assert VNU_JAR.exists(), f"The HTML tests need {VNU_JAR}: run `npm ci` (make test does)."
+    return [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only"]
+
+
+@pytest.mark.django_db
+def test_every_public_page_is_valid_html(client, checker, tmp_path):
+    call_command("reload_catalogue", verbosity=0)
+    files = {}
+    for number, url in enumerate(PUBLIC_PAGES):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), url
+        path = tmp_path / f"page-{number}.html"
+        path.write_bytes(response.content)
+        files[path.name] = url
+
+    # One run of the checker for every page: the JVM starts once.
+    result = subprocess.run([*checker, *map(str, tmp_path.glob("*.html"))], capture_output=True, text=True, timeout=120)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    errors = [
+        f"{files.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+    ]
+    assert errors == []
+    assert result.returncode == 0
