@@ -37,14 +37,12 @@ def catalogue_fields(model):
 
 
 def natural_key_fields(model):
-    """The fields whose values identify a record of `model`."""
-    if model in (Funding,):
-        return ["project", "donor"]
-    if model in (Partnership,):
-        return ["project", "partner"]
-    if model in (ContextFigure,):
-        return ["project", "key"]
-    return ["slug"]
+    """The fields whose values identify a record of `model` (its natural key)."""
+    return {
+        Funding: ["project", "donor"],
+        Partnership: ["project", "partner"],
+        ContextFigure: ["project", "key"],
+    }.get(model, ["slug"])
 
 
 @dataclass
@@ -84,12 +82,11 @@ class ReloadReport:
     dry_run: bool = False
 
     def summary(self):
-        verb = "would be" if self.dry_run else "were"
+        """One line: "0 created, 0 updated, 43 unchanged (43 fixture objects)"."""
         return (
             f"{sum(self.created.values())} created, {sum(self.updated.values())} updated, "
             f"{sum(self.unchanged.values())} unchanged"
-            + (" (dry run: nothing was written)" if self.dry_run else "")
-            + f"; {verb} checked against {self.total} fixture objects."
+            + (" (dry run: nothing was written)" if self.dry_run else f" ({self.total} fixture objects)")
         )
 
     @property
@@ -175,13 +172,12 @@ def read_records(paths):
 class _Loader:
     """Upserts records one by one inside the caller's transaction, collecting problems."""
 
-    def __init__(self, progress=None):
+    def __init__(self):
         self.report = ReloadReport()
         self.problems = []
         self.seen = {}  # (model, natural key) -> the first record with it, to catch duplicates
         self.failed = set()  # (model, natural key) of records with problems
         self.touched_projects = set()
-        self.progress = progress
 
     def resolve(self, record, field, value):
         """Turn a natural-key reference into the related row, or report why it cannot."""
