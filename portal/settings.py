@@ -97,9 +97,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if os.environ.get("TEST_DATABASE_NAME"):
-    # Lets CI give each run its own throwaway test database on a shared server.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
