@@ -84,36 +84,34 @@ class ProjectAdmin(admin.ModelAdmin):
         return "; ".join(stated) or NOT_STATED
 
 
-@admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "project_count"]
-    search_fields = ["name", "short_name", "slug"]
+class NamedEntryAdmin(admin.ModelAdmin):
+    """Areas, donors and partners: found by name, slug made from the name, with a count of their projects."""
+
+    # How the model reaches its projects; staff see every project, published or not.
+    project_relation = "projects"
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
     # Meta.ordering is dropped from queries with a GROUP BY (the count), so autocomplete needs it restated.
     ordering = ["name"]
 
     def get_queryset(self, request):
-        # Staff see every project a donor funds, published or not (one grant per project and donor).
-        return super().get_queryset(request).annotate(project_count=Count("fundings"))
+        return super().get_queryset(request).annotate(project_count=Count(self.project_relation))
 
     @admin.display(description="projects", ordering="project_count")
-    def project_count(self, donor):
-        return donor.project_count
+    def project_count(self, entry):
+        return entry.project_count
+
+
+@admin.register(Donor)
+class DonorAdmin(NamedEntryAdmin):
+    project_relation = "fundings"  # one grant per project and donor
+    list_display = ["name", "short_name", "project_count"]
+    search_fields = ["name", "short_name", "slug"]
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(NamedEntryAdmin):
     list_display = ["name", "slug", "project_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ("name",)}
-    ordering = ["name"]  # See DonorAdmin.
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(project_count=Count("projects"))
-
-    @admin.display(description="projects", ordering="project_count")
-    def project_count(self, area):
-        return area.project_count
 
 
 @admin.register(Status)
@@ -124,15 +122,7 @@ class StatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(NamedEntryAdmin):
+    project_relation = "partnerships"  # one partnership per project and partner
     list_display = ["name", "short_name", "project_count"]
     search_fields = ["name", "short_name", "slug"]
-    prepopulated_fields = {"slug": ("name",)}
-    ordering = ["name"]  # See DonorAdmin.
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(project_count=Count("partnerships"))
-
-    @admin.display(description="projects", ordering="project_count")
-    def project_count(self, partner):
-        return partner.project_count

@@ -45,6 +45,16 @@ def natural_key_fields(model):
     }.get(model, ["slug"])
 
 
+def raw_natural_key(model, fields):
+    """The natural key of a fixture record's `fields`, flat: ["croboweb", "inl"], not [["croboweb"], ["inl"]]."""
+    key = []
+    for name in natural_key_fields(model):
+        value = fields.get(name)
+        # A reference is itself a one-element natural key list.
+        key.extend(value if isinstance(value, list) else [value])
+    return key
+
+
 @dataclass
 class Problem:
     """One thing wrong with one fixture record, said so an operator can fix it."""
@@ -115,12 +125,7 @@ class Record:
         model_class = MODELS_BY_LABEL.get(str(model).lower())
         if model_class is None:
             return str(model)
-        key = []
-        for name in natural_key_fields(model_class):
-            value = fields.get(name)
-            # A reference is itself a one-element natural key: ["croboweb"] reads better as "croboweb".
-            key.extend(value if isinstance(value, list) else [value])
-        return f"{model} {json.dumps(key, ensure_ascii=False)}"
+        return f"{model} {json.dumps(raw_natural_key(model_class, fields), ensure_ascii=False)}"
 
 
 def default_fixture_paths(directory):
@@ -216,9 +221,7 @@ class _Loader:
             for name in missing:
                 self.problems.append(record.problem("is required: it identifies the object.", field=name))
             return
-        natural_key = tuple(
-            str(part) for name in key_names for part in (raw[name] if isinstance(raw[name], list) else [raw[name]])
-        )
+        natural_key = tuple(map(str, raw_natural_key(model, raw)))
         if (model, natural_key) in self.seen:
             first = self.seen[model, natural_key]
             where = f"object #{first.index}" if first.path == record.path else f"{first.path}, object #{first.index}"
@@ -317,11 +320,14 @@ def export_catalogue(stream):
     """Write every catalogue row (published or not) to `stream` in the fixture format. Returns the count."""
     objects = []
     for model in CATALOGUE_MODELS:
-        queryset = model.objects.all()
+        # Every reference is written as the related row's natural key: fetch those rows in the same query.
+        fields = catalogue_fields(model)
+        references = [f.name for f in fields if f.is_relation and not f.many_to_many]
+        queryset = model.objects.prefetch_related(*[f.name for f in fields if f.many_to_many])
+        if references:  # select_related() with no names would follow every relation
+            queryset = queryset.select_related(*references)
         if model in (Funding, Partnership, ContextFigure):
-            queryset = queryset.select_related("project").order_by("project__slug", *natural_key_fields(model)[1:])
-        elif model is Project:
-            queryset = queryset.prefetch_related("areas").order_by("slug")
+            queryset = queryset.order_by("project__slug", *natural_key_fields(model)[1:])
         else:
             queryset = queryset.order_by("slug")
         objects.extend(queryset)

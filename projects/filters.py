@@ -92,8 +92,6 @@ class ProjectFilter(django_filters.FilterSet):
             names[field] = {obj.slug: obj.name for obj in cleaned.get(field) or []}
         if cleaned.get("status"):
             names["status"] = {cleaned["status"].slug: cleaned["status"].name}
-        if cleaned.get("currency"):
-            names["currency"] = {cleaned["currency"]: cleaned["currency"]}
         active = []
         for field in FILTER_PARAMETERS:
             for value in data.getlist(field):

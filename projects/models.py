@@ -18,7 +18,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .querysets import NaturalKeyQuerySet, ProjectQuerySet
+from .querysets import (
+    AreaQuerySet,
+    ContextFigureQuerySet,
+    DonorQuerySet,
+    FundingQuerySet,
+    NaturalKeyQuerySet,
+    PartnershipQuerySet,
+    ProjectQuerySet,
+)
 
 
 class Precision(models.TextChoices):
@@ -80,27 +88,6 @@ def first_of_month(value):
     return value.replace(day=1) if value else value
 
 
-class Status(models.Model):
-    """Where a project stands (the source page lists every project as completed)."""
-
-    name = models.CharField(max_length=60, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
-    description = models.TextField(blank=True)
-
-    objects = NaturalKeyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name_plural = "statuses"
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
-
-
 class NamedEntry(models.Model):
     """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
@@ -120,23 +107,26 @@ class NamedEntry(models.Model):
         return (self.slug,)
 
 
+class Status(NamedEntry):
+    """Where a project stands (the source page lists every project as completed)."""
+
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
+    description = models.TextField(blank=True)
+
+    class Meta(NamedEntry.Meta):
+        ordering = ["order", "name"]
+        verbose_name_plural = "statuses"
+
+
 class Area(NamedEntry):
     """A thematic area of work, such as border management."""
 
     description = models.TextField(blank=True)
 
+    objects = AreaQuerySet.as_manager()
+
     def get_absolute_url(self):
         return reverse("projects:area_detail", args=[self.slug])
-
-
-class DonorQuerySet(NaturalKeyQuerySet):
-    def with_project_counts(self):
-        """Annotate `project_count`: how many published projects each donor funds."""
-        return self.annotate(
-            project_count=models.Count(
-                "fundings__project", filter=Q(fundings__project__is_published=True), distinct=True
-            )
-        )
 
 
 class Donor(NamedEntry):
@@ -256,20 +246,6 @@ class QuotedFact:
         return {}
 
 
-class FundingQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, donor_slug):
-        return self.get(project__slug=project_slug, donor__slug=donor_slug)
-
-    def totals_by_currency(self):
-        """[{"currency": "USD", "total": Decimal(...)}, ...]: never summed across currencies."""
-        return (
-            self.exclude(amount__isnull=True)
-            .values("currency")
-            .annotate(total=models.Sum("amount"))
-            .order_by("currency")
-        )
-
-
 class Funding(QuotedFact, models.Model):
     """A donor's grant to a project. The amount may be unknown: then it says "not stated", never 0."""
 
@@ -324,11 +300,6 @@ class Funding(QuotedFact, models.Model):
             raise ValidationError(errors)
 
 
-class PartnershipQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, partner_slug):
-        return self.get(project__slug=project_slug, partner__slug=partner_slug)
-
-
 class Partnership(QuotedFact, models.Model):
     """An organisation's part in a project, as the text describes it."""
 
@@ -357,14 +328,6 @@ class Partnership(QuotedFact, models.Model):
     def clean(self):
         if errors := self.unquoted_sentence_errors():
             raise ValidationError(errors)
-
-
-class ContextFigureQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, key):
-        return self.get(project__slug=project_slug, key=key)
-
-    def published(self):
-        return self.filter(project__is_published=True)
 
 
 class ContextFigure(QuotedFact, models.Model):

@@ -1,8 +1,8 @@
-"""What the catalogue can be asked. Views and filters call these; they never build joins themselves."""
+"""What the catalogue can be asked. Views, filters and commands call these; they never build joins themselves."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Sum
 
 
 def _model(name):
@@ -22,7 +22,6 @@ def _grants_with_donors():
 
 
 class ProjectQuerySet(NaturalKeyQuerySet):
-
     def published(self):
         """Only what the public may see."""
         return self.filter(is_published=True)
@@ -36,18 +35,12 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         return self.published().select_related("status").prefetch_related("areas", _grants_with_donors())
 
     def for_detail(self):
-        """Published projects with everything the detail page shows."""
+        """Published projects with everything the detail page shows: a list row's facts, partners and figures."""
         Partnership = _model("Partnership")
         ContextFigure = _model("ContextFigure")
-        return (
-            self.published()
-            .select_related("status")
-            .prefetch_related(
-                "areas",
-                _grants_with_donors(),
-                Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
-                Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
-            )
+        return self.for_listing().prefetch_related(
+            Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
+            Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
         )
 
     def search(self, query):
@@ -118,3 +111,48 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             .filter(shared__gt=0)
             .order_by("-shared", "title")[:limit]
         )
+
+
+class AreaQuerySet(NaturalKeyQuerySet):
+    def with_project_counts(self):
+        """Annotate `project_count`: how many published projects are in each area."""
+        return self.annotate(project_count=Count("projects", filter=Q(projects__is_published=True)))
+
+
+class DonorQuerySet(NaturalKeyQuerySet):
+    def with_project_counts(self):
+        """Annotate `project_count`: how many published projects each donor funds."""
+        return self.annotate(
+            project_count=Count("fundings__project", filter=Q(fundings__project__is_published=True), distinct=True)
+        )
+
+
+class FundingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, donor_slug):
+        return self.get(project__slug=project_slug, donor__slug=donor_slug)
+
+    def totals_by_currency(self, *group_by):
+        """Stated amounts summed per currency, never across currencies.
+
+        [{"currency": "USD", "total": Decimal(...)}, ...]; with `group_by` fields
+        (e.g. "donor"), one total per group and currency, the group's value in each row.
+        """
+        return (
+            self.exclude(amount__isnull=True)
+            .values(*group_by, "currency")
+            .annotate(total=Sum("amount"))
+            .order_by(*group_by, "currency")
+        )
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, partner_slug):
+        return self.get(project__slug=project_slug, partner__slug=partner_slug)
+
+
+class ContextFigureQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_slug, key):
+        return self.get(project__slug=project_slug, key=key)
+
+    def published(self):
+        return self.filter(project__is_published=True)

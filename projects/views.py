@@ -2,7 +2,6 @@
 
 from itertools import groupby
 
-from django.db.models import Count, Q, Sum
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -38,12 +37,10 @@ class HomeView(TemplateView):
         figures = ContextFigure.objects.published().filter(period_start__isnull=False).select_related("project")
         return super().get_context_data(
             project_count=published.count(),
-            donor_count=Donor.objects.filter(fundings__project__is_published=True).distinct().count(),
+            donor_count=Donor.objects.with_project_counts().filter(project_count__gt=0).count(),
             totals=Funding.objects.filter(project__is_published=True).totals_by_currency(),
             key_figures=key_figures(figures),
-            areas=Area.objects.annotate(
-                project_count=Count("projects", filter=Q(projects__is_published=True))
-            ).filter(project_count__gt=0),
+            areas=Area.objects.with_project_counts().filter(project_count__gt=0),
             **kwargs,
         )
 
@@ -91,15 +88,8 @@ class DonorListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        totals = (
-            Funding.objects.filter(project__is_published=True)
-            .exclude(amount__isnull=True)
-            .values("donor", "currency")
-            .annotate(total=Sum("amount"))
-            .order_by("donor", "currency")
-        )
         by_donor = {}
-        for row in totals:
+        for row in Funding.objects.filter(project__is_published=True).totals_by_currency("donor"):
             by_donor.setdefault(row["donor"], []).append(row)
         for donor in context["donors"]:
             donor.totals = by_donor.get(donor.pk, [])
@@ -125,7 +115,7 @@ class AreaListView(ListView):
     context_object_name = "areas"
 
     def get_queryset(self):
-        return Area.objects.annotate(project_count=Count("projects", filter=Q(projects__is_published=True)))
+        return Area.objects.with_project_counts()
 
 
 class AreaDetailView(DetailView):
