@@ -56,8 +56,10 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed
 	@$(VPY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	@chmod 600 $@
 
-# Local serving is plain HTTP, so cookies may not require HTTPS here; production keeps the secure default.
-LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+# Local serving is plain HTTP on loopback: no HTTPS redirect, no HSTS, and cookies that work
+# without HTTPS. Production keeps the secure defaults (README.md, "Production settings").
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 \
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 
 migrate: install .secret_key
 	$(LOCAL_ENV) $(VPY) manage.py migrate --noinput

@@ -7,10 +7,11 @@ and production is read from environment variables (see README.md, section
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,17 +29,33 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def refuse_to_start(message):
+    """Stop with a plain message instead of a traceback.
+
+    Exit status 4 is gunicorn's "app failed to load": its master stops instead of
+    respawning workers that can never boot. manage.py exits non-zero with it too.
+    """
+    sys.stderr.write(f"Configuration error: {message}\n")
+    raise SystemExit(4)
+
+
+def is_real_secret_key(key):
+    """Long, varied and not Django's development placeholder (the rules of `check --deploy`)."""
+    return len(key) >= 50 and len(set(key)) >= 5 and not key.startswith("django-insecure-")
+
+
 # Off unless asked for: a forgotten variable must never expose debug pages.
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not DEBUG and not is_real_secret_key(SECRET_KEY):
+    refuse_to_start(
+        ("SECRET_KEY is not set. " if not SECRET_KEY else "SECRET_KEY is too short or a placeholder. ")
+        + "With DEBUG off the portal needs a real secret key: set the SECRET_KEY environment variable "
+        'to a long random string (python -c "import secrets; print(secrets.token_urlsafe(50))"), '
+        "or set DEBUG=1 for local development."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
-            'string (python -c "import secrets; print(secrets.token_urlsafe(50))"), '
-            "or set DEBUG=1 for local development."
-        )
     # Development only: DEBUG is on, so this key never signs anything that matters.
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
@@ -60,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a database error from any view or template: a 503 page, not a 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -126,13 +147,49 @@ STORAGES = {
 # Where `reload_catalogue` and `export_catalogue` read and write by default.
 CATALOGUE_FIXTURES_DIR = Path(os.environ.get("CATALOGUE_FIXTURES_DIR", BASE_DIR / "fixtures"))
 
+# --- Security. Each setting reads the environment variable of the same name; the defaults are
+# the safe ones whenever DEBUG is off (README.md, "Production settings", lists them all).
+# Behind a TLS proxy on loopback, an operator sets SECURE_SSL_REDIRECT=0 and, if the proxy
+# says so, SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Cookies travel only over HTTPS outside development.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer probes /healthz over plain HTTP; a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER")
+if _proxy_header and len(_proxy_header) != 2:
+    refuse_to_start(
+        "SECURE_PROXY_SSL_HEADER must be a header and a value separated by a comma, "
+        f"e.g. HTTP_X_FORWARDED_PROTO,https (got {os.environ['SECURE_PROXY_SSL_HEADER']!r})."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None
+# Cookies travel only over HTTPS outside development, and scripts never read them.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict CSP (Django's built-in middleware): our own files only, no inline script or style,
+# no plugins, no framing. Pages and charts are server-rendered and need nothing more.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Powerful browser features the portal never uses, switched off (portal.middleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 LOGGING = {
     "version": 1,

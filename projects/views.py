@@ -2,6 +2,8 @@
 
 from itertools import groupby
 
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -130,3 +132,17 @@ class AreaDetailView(DetailView):
             totals=Funding.objects.filter(project__in=projects).totals_by_currency(),
             **kwargs,
         )
+
+
+def healthz(request):
+    """For a load balancer: 200 when the database answers a query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        # A failed check must not poison the next one: drop the broken connection.
+        connection.close_if_unusable_or_obsolete()
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503,
+                            headers={"Cache-Control": "no-store"})
+    return JsonResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
