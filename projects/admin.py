@@ -2,8 +2,13 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.formats import date_format
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
 from .templatetags.catalogue import NOT_STATED, grant
@@ -41,14 +46,60 @@ class ContextFigureInline(CompactTextMixin, admin.StackedInline):
     ]
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """The project form, refusing to save over an edit someone else saved after this form was opened.
+
+    `edit_token` carries the project's `updated` time as the form showed it. If the row's time has moved
+    on by the time the form comes back, another editor saved in between: the save is refused with a
+    message naming them, rather than silently overwriting their work.
+    """
+
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["edit_token"].initial = self.instance.updated.isoformat()
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk:
+            return data
+        # Locked until the admin's transaction ends (PostgreSQL), so a concurrent save waits for ours.
+        current = (
+            Project.objects.select_for_update().filter(pk=self.instance.pk).values_list("updated", flat=True).first()
+        )
+        if current is not None and data.get("edit_token") != current.isoformat():
+            raise ValidationError(stale_edit_message(self.instance, current), code="stale")
+        return data
+
+
+def stale_edit_message(project, saved_at):
+    """Who saved the project after this form was opened, and when, from its edit history."""
+    latest = Version.objects.get_for_object(project).select_related("revision__user").first()
+    user = latest.revision.user if latest else None
+    who = (user.get_full_name() or user.get_username()) if user else "someone else"
+    when = date_format(timezone.localtime(saved_at), "j F Y, H:i")
+    return (
+        f"This project was changed by {who} on {when}, after you opened it, so your changes have not been saved. "
+        "Copy anything you need from this form, open the project again to see the latest version, "
+        "then make your changes there."
+    )
+
+
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(VersionAdmin):
     list_display = ["title", "status", "donor_names", "funding", "is_published", "updated"]
     list_filter = ["status", "areas", "donors", "is_published"]
     search_fields = ["title", "text", "slug"]
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["areas"]
     readonly_fields = ["created", "updated"]
+    form = ProjectAdminForm
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "title":
@@ -58,7 +109,7 @@ class ProjectAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Project", {"fields": ["title", "slug", "status", "areas", "text"]}),
         ("Dates and places", {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
-        ("Publication", {"fields": ["is_published", ("created", "updated")]}),
+        ("Publication", {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
     ]
     inlines = [FundingInline, PartnershipInline, ContextFigureInline]
 
@@ -84,7 +135,7 @@ class ProjectAdmin(admin.ModelAdmin):
         return "; ".join(stated) or NOT_STATED
 
 
-class NamedEntryAdmin(admin.ModelAdmin):
+class NamedEntryAdmin(VersionAdmin):
     """Areas, donors and partners: found by name, slug made from the name, with a count of their projects."""
 
     # How the model reaches its projects; staff see every project, published or not.
@@ -115,7 +166,7 @@ class AreaAdmin(NamedEntryAdmin):
 
 
 @admin.register(Status)
-class StatusAdmin(admin.ModelAdmin):
+class StatusAdmin(VersionAdmin):
     list_display = ["name", "slug", "order"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ("name",)}

@@ -89,3 +89,10 @@ def duration(months):
         years = months // 12
         return f"{years} year" if years == 1 else f"{years} years"
     return f"{months} month" if months == 1 else f"{months} months"
+
+
+@register.filter
+def in_minutes(delta):
+    """A timedelta as a phrase staff read at a glance: "15 minutes", "1 minute"."""
+    minutes = max(1, round(delta.total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

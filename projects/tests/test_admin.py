@@ -45,6 +45,8 @@ def project_form_data(project=None, **fields):
         "duration_months": "",
         "places": "",
         "is_published": "on",
+        # The hidden stale-edit check, as the change form renders it.
+        "edit_token": project.updated.isoformat() if project else "",
     }
     for prefix in INLINE_PREFIXES:
         data.update(management_form(prefix, total=0))

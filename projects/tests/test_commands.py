@@ -29,6 +29,7 @@ EXPECTED_ROWS = {
     "projects.contextfigure": 9,
 }
 CROBOWEB = "croboweb-cross-border-cooperation"
+OTHER_PROJECT = "eu-supports-border-management"
 CROBOWEB_TITLE = "Strenthening Cross-Border Cooperation Along the Western Balkan Route (CROBOWEB)"
 
 
@@ -287,9 +288,93 @@ def unknown_model(data):
     return ["object #1", "field “model”", "unknown model"]
 
 
+def empty_file(path):
+    path.write_text("", encoding="utf-8")
+    return ["not valid JSON"]
+
+
+def not_a_list(path):
+    path.write_text(json.dumps({"model": "projects.status", "fields": {"name": "Completed"}}), encoding="utf-8")
+    return ["a fixture must be a JSON list of objects"]
+
+
+def not_utf8(path):
+    path.write_bytes(CATALOGUE.read_text(encoding="utf-8").encode("cp1250", errors="replace"))
+    return ["not UTF-8 text", "Save the file as UTF-8"]
+
+
+def binary_garbage(path):
+    path.write_bytes(bytes(range(256)) * 4)
+    return ["not UTF-8 text"]
+
+
+@edited
+def object_without_fields(data):
+    del data[3]["fields"]
+    return ["object #4", "needs a “model” and a “fields” object"]
+
+
+@edited
+def missing_title(data):
+    index = position(data, "projects.project", slug=CROBOWEB)
+    del data[index]["fields"]["title"]
+    return [f"object #{index + 1}", "field “title”", "is missing"]
+
+
+@edited
+def overlong_title(data):
+    index = position(data, "projects.project", slug=CROBOWEB)
+    data[index]["fields"]["title"] = "A" * 301
+    return [f"object #{index + 1}", "field “title”", "at most 300 characters"]
+
+
+@edited
+def unknown_currency(data):
+    index = position(data, "projects.funding", donor=["european-union"])
+    data[index]["fields"]["currency"] = "XYZ"
+    return [f"object #{index + 1}", "field “currency”", "not a valid choice"]
+
+
+@edited
+def impossible_date(data):
+    index = position(data, "projects.project", slug=CROBOWEB)
+    data[index]["fields"]["start_date"] = "2015-13-01"
+    return [f"object #{index + 1}", "field “start_date”", "invalid date"]
+
+
+@edited
+def period_backwards(data):
+    index = position(data, "projects.contextfigure", key="people-per-day-october-2015")
+    data[index]["fields"]["period_end"] = "2014-01-01"
+    return [f"object #{index + 1}", "period"]
+
+
+@edited
+def areas_not_a_list(data):
+    index = position(data, "projects.project", slug=CROBOWEB)
+    data[index]["fields"]["areas"] = "border-management"
+    return [f"object #{index + 1}", "field “areas”", "must be a list"]
+
+
+@edited
+def grant_for_a_missing_project(data):
+    index = position(data, "projects.funding", donor=["european-union"])
+    data[index]["fields"]["project"] = ["no-such-project"]
+    return [f"object #{index + 1}", "field “project”", "no-such-project", "does not exist"]
+
+
+@edited
+def script_in_a_slug(data):
+    index = position(data, "projects.donor", slug="european-union")
+    data[index]["fields"]["slug"] = "<script>alert(1)</script>"
+    return [f"object #{index + 1}", "field “slug”", "valid"]
+
+
 CORRUPTIONS = [
     truncated, invalid_json, unknown_field, bad_decimal_amount, missing_donor, duplicated_object, negative_amount,
-    zero_amount, sentence_not_in_text, high_below_low, unknown_model,
+    zero_amount, sentence_not_in_text, high_below_low, unknown_model, empty_file, not_a_list, not_utf8,
+    binary_garbage, object_without_fields, missing_title, overlong_title, unknown_currency, impossible_date,
+    period_backwards, areas_not_a_list, grant_for_a_missing_project, script_in_a_slug,
 ]
 
 
@@ -297,9 +382,12 @@ def change_a_title_too(path):
     """Rewrite a broken fixture so that it would also rename a project, if it were loaded."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return
-    data[position(data, "projects.project", slug=CROBOWEB)]["fields"]["title"] = "A title that must not be saved"
+    if not isinstance(data, list):
+        return
+    # Another project than the one the corruptions break, so this edit never hides a corruption.
+    data[position(data, "projects.project", slug=OTHER_PROJECT)]["fields"]["title"] = "A title that must not be saved"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
