@@ -414,3 +414,61 @@ def test_donor_autocomplete_is_closed_to_anonymous_visitors(client):
 
     assert response.status_code == 302
     assert "Swiss" not in response.content.decode()
+
+
+# Hostile values: refused with a message, and what is saved is shown escaped ---------------------------------
+
+
+@pytest.mark.parametrize("amount, says", [
+    ("100000000000000000000", "Ensure that there are no more than 14 digits in total."),
+    ("650,000", "Enter a number."),
+    ("twelve", "Enter a number."),
+    ("0", "The amount must be greater than zero"),
+])
+def test_the_change_form_refuses_an_absurd_or_malformed_amount(admin_client, amount, says):
+    project = make_project("Border help", text=TEXT)
+    data = project_form_data(project, **inline_rows("fundings", funding_row(make_donor(), amount=amount)))
+
+    response = admin_client.post(change_url(project), data)
+
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert not Funding.objects.exists()
+
+
+def test_the_change_form_refuses_a_period_that_ends_before_it_starts(admin_client):
+    project = make_project("Border help", text=TEXT)
+    row = figure_row(period_start="2016-03-01", period_end="2015-10-01")
+
+    response = admin_client.post(change_url(project), project_form_data(project, **inline_rows("figures", row)))
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    assert not ContextFigure.objects.exists()
+
+
+def test_the_change_form_refuses_an_overlong_title_and_keeps_the_old_one(admin_client):
+    project = make_project("Border help", text=TEXT)
+
+    response = admin_client.post(change_url(project), project_form_data(project, title="A" * 301))
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 300 characters (it has 301)." in response.content.decode()
+    project.refresh_from_db()
+    assert project.title == "Border help"
+
+
+def test_script_tags_saved_by_staff_are_shown_escaped_on_every_page(admin_client, client):
+    script = '<script>alert("x")</script>'
+    donor = make_donor(f"Donor {script}", slug="donor-x")
+    project = make_project(f"Title {script}", slug="title-x", text=f"Text {script} here.")
+    make_funding(project, donor)
+    assert admin_client.post(change_url(project), project_form_data(project, places=script)).status_code == 302
+
+    for page in [admin_client.get(change_url(project)), admin_client.get(CHANGELIST), client.get("/"),
+                 client.get("/projects/"), client.get(project.get_absolute_url()), client.get("/donors/"),
+                 client.get(donor.get_absolute_url())]:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert script not in html
+    assert "&lt;script&gt;" in client.get(project.get_absolute_url()).content.decode()
