@@ -12,13 +12,17 @@ touches rows the fixtures do not mention (entries staff created stay).
 
 import json
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import reversion
+from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from reversion.models import Revision, Version
 from django.utils import timezone
 
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
@@ -352,5 +356,58 @@ def export_catalogue(stream):
         use_natural_primary_keys=True,
         ensure_ascii=False,
     )
+    stream.write("\n")
+    return len(objects)
+
+
+@contextmanager
+def snapshot():
+    """A read-only transaction that sees one moment of the database, even while a reload commits.
+
+    On PostgreSQL, plain transactions see each query's own moment (READ COMMITTED); REPEATABLE READ
+    makes every query in the block read the same snapshot. SQLite transactions already do.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        # Only the first statement of a transaction may set its isolation; nested in a caller's
+        # transaction, the caller's isolation holds.
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+class _ExactJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder rounds times to milliseconds; a backup keeps them exactly."""
+
+    def default(self, o):
+        if hasattr(o, "isoformat") and hasattr(o, "microsecond"):
+            return o.isoformat()
+        return super().default(o)
+
+
+def export_backup(stream):
+    """Write the catalogue with its edit history to `stream` as one fixture for `loaddata`. Returns the count.
+
+    Unlike export_catalogue(), rows keep their primary keys: the history's versions point at rows by key,
+    so keys must survive a restore for "restore this version" and "recover deleted" to keep working.
+    Groups and users (the history's authors, with their password hashes) go by natural key, so they merge
+    with what `migrate` creates in an empty database.
+    """
+    parts = [
+        (Group.objects.order_by("name"), True),
+        (User.objects.order_by("username"), True),
+        *[(model.objects.order_by("pk"), False) for model in CATALOGUE_MODELS],
+        (Revision.objects.order_by("pk"), False),
+        (Version.objects.order_by("pk"), False),
+    ]
+    objects = []
+    for queryset, natural_primary in parts:
+        objects.extend(
+            serializers.serialize(
+                "python", queryset, use_natural_foreign_keys=True, use_natural_primary_keys=natural_primary
+            )
+        )
+    json.dump(objects, stream, cls=_ExactJSONEncoder, indent=2, ensure_ascii=False)
     stream.write("\n")
     return len(objects)
