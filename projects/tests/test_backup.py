@@ -54,7 +54,6 @@ def edit_as(client, obj, **changes):
 @pytest.fixture
 def edited_catalogue():
     """The real catalogue after an editor's day: a renamed project, a new grant amount, a donor's new short name."""
-    ContentType.objects.clear_cache()  # the previous test's flush replaced the content types
     call_command("reload_catalogue", stdout=StringIO())
     editor = User.objects.create_user("ana", password="a long editor password 1", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
