@@ -73,7 +73,8 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8132)
     parser.add_argument("--pg-port", type=int, default=55432)
     parser.add_argument("--quick", action="store_true",
-                        help="a short drill for the test suite: 1 s of load, a 1 s outage, 1 s to settle, 2 clients")
+                        help="a short drill for the test suite: 1 s of load, a 1 s outage, 1 s to settle, 2 clients "
+                             "(overrides those options)")
     args = parser.parse_args()
     if args.quick:
         args.warmup, args.outage, args.settle, args.clients = 1, 1, 1, 2
@@ -216,7 +217,7 @@ def print_timeline(answers, down_from, down_until):
     per_second = {}
     for answer in answers:
         per_second.setdefault(int(answer.received), Counter())[kind(answer)] += 1
-    for second in range(0, int(max(a.received for a in answers)) + 1):
+    for second in range(0, int(max((a.received for a in answers), default=0)) + 1):
         counts = per_second.get(second, Counter())
         overlaps_outage = second + 1 > down_from and second < down_until
         say(f"{second:>6}  " + "".join(f"{counts[c]:>10}" for c in columns) + ("  down" if overlaps_outage else "  up"))
