@@ -15,13 +15,16 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check install install-dev migrate static catalogue clean
+.PHONY: help run dev test check install install-dev migrate static catalogue clean bench loadtest drill-db-restart
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
 	@echo "make dev          the same with Django's auto-reloading development server and DEBUG on"
 	@echo "make test         the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
+	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
+	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
+	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
 	@echo "make clean        remove the virtual environment, the SQLite database and collected static files"
 
 $(VPY):
@@ -83,6 +86,22 @@ check: install-dev
 
 test: install-dev check
 	$(VENV)/bin/pytest
+
+# Benchmarks and drills (bench/, README "Benchmarks, load test and restart drill"). They install wrk
+# when it is missing. A variable left unset keeps the script's own default (bench: 10 s per URL and
+# 10 connections; loadtest: 60 s and 50 connections; both: 2 wrk threads, 2 x cores + 1 gunicorn workers).
+BENCH_DB ?= both
+LOAD_OPTIONS = $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--connections $(CONNECTIONS)) \
+	$(if $(THREADS),--threads $(THREADS)) $(if $(WORKERS),--workers $(WORKERS))
+
+bench: install
+	$(VPY) bench/bench.py --db $(BENCH_DB) $(LOAD_OPTIONS)
+
+loadtest: install
+	$(VPY) bench/loadtest.py $(LOAD_OPTIONS)
+
+drill-db-restart: install
+	$(VPY) bench/drill_db_restart.py $(if $(OUTAGE),--outage $(OUTAGE)) $(if $(WORKERS),--workers $(WORKERS))
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules
