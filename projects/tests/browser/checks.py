@@ -5,27 +5,37 @@ from axe_playwright_python.sync_playwright import Axe
 # The WCAG 2.1 A and AA rules of axe-core (bundled with axe-playwright-python, nothing downloaded).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# Reports each violation from inside the page; Playwright's binding carries it out past the CSP.
+# Hands each violation over to Python through Playwright's binding, which the CSP does not govern.
+# window.cspViolationsReported settles once Python holds every violation reported so far.
 CSP_LISTENER = """
+window.cspViolationsReported = Promise.resolve();
 document.addEventListener("securitypolicyviolation", (event) => {
-  window.reportCspViolation(
-    `${event.violatedDirective} blocked ${event.blockedURI} at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
-  );
+  const violation = `${event.violatedDirective} blocked ${event.blockedURI}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`;
+  window.cspViolationsReported = window.cspViolationsReported.then(() => window.reportCspViolation(violation));
 });
 """
 
 
-def record_errors(page):
-    """Start recording the page's console errors, uncaught script errors and CSP violations.
+class BrowserErrors:
+    """A page's console errors, uncaught script errors and CSP violations, recorded as they happen.
 
-    Call before page.goto(); returns the list that fills as the page loads and runs.
+    Create it before page.goto(); collect() after each step of the test.
     """
-    errors = []
-    page.on("console", lambda message: errors.append(console_line(message)) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
-    page.expose_function("reportCspViolation", lambda violation: errors.append(f"CSP violation: {violation}"))
-    page.add_init_script(CSP_LISTENER)
-    return errors
+
+    def __init__(self, page):
+        self.page = page
+        self.errors = []
+        page.on("console", lambda message: self.errors.append(console_line(message)) if message.type == "error" else None)
+        page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        page.expose_function("reportCspViolation", lambda violation: self.errors.append(f"CSP violation: {violation}"))
+        page.add_init_script(CSP_LISTENER)
+
+    def collect(self):
+        """The errors recorded since the last collect(), once every CSP violation so far has reached us."""
+        self.page.evaluate("window.cspViolationsReported")
+        errors, self.errors = self.errors, []
+        return errors
 
 
 def console_line(message):

@@ -3,6 +3,8 @@
 One browser for the session and a fresh context (cookies, history, viewport) for each page a test opens.
 """
 
+import os
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
@@ -37,7 +39,7 @@ def live_server(request, collected_static_files):
     /static/ reach whitenoise's middleware, which serves what collectstatic wrote (the root conftest runs
     it first). Same fixture name, so pytest-django still gives each test a transactional database.
     """
-    address = request.config.getvalue("liveserver") or "localhost"
+    address = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
     server = LiveServer(address, start=False)
     server.thread.static_handler = lambda application: application
     server.start()

@@ -22,3 +22,12 @@ def test_no_public_page_scrolls_sideways_on_a_phone(new_page):
         if overflow := sideways_overflow(page):
             too_wide.append(f"{public_page.name} ({public_page.path}): {overflow} px wider than the phone")
     assert too_wide == []
+
+
+def test_a_page_wider_than_the_phone_is_measured(new_page):
+    """The check above can fail: an element wider than the window makes the page scroll sideways."""
+    page = new_page(PHONE)
+    page.goto("/")
+    assert sideways_overflow(page) == 0
+    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))")
+    assert sideways_overflow(page) > 0
