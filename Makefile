@@ -15,12 +15,13 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check install install-dev migrate static catalogue clean bench loadtest drill-db-restart
+.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
 	@echo "make dev          the same with Django's auto-reloading development server and DEBUG on"
 	@echo "make test         the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+	@echo "make screenshots  full-page screenshots of the portal at desktop and phone widths into docs/screenshots/"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
 	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
@@ -84,7 +85,12 @@ check: install-dev
 	DEBUG=1 $(VPY) manage.py check
 	DEBUG=1 $(VPY) manage.py makemigrations --check --dry-run
 
-test: install-dev check
+# The browser tests (projects/tests/browser/) drive Debian's Chromium; Playwright cannot download its own here.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { echo "The browser tests and screenshots need Chromium at $(CHROMIUM): apt-get install -y chromium" >&2; exit 1; }
+
+test: install-dev check chromium
 	$(VENV)/bin/pytest
 
 # Benchmarks and drills (bench/, README "Benchmarks, load test and restart drill"). They install wrk
@@ -102,6 +108,10 @@ loadtest: install
 
 drill-db-restart: install
 	$(VPY) bench/drill_db_restart.py $(if $(OUTAGE),--outage $(OUTAGE)) $(if $(WORKERS),--workers $(WORKERS))
+
+# Served by gunicorn on a free loopback port with the local settings of `make run`.
+screenshots: catalogue static $(VENV)/.installed-dev chromium
+	$(LOCAL_ENV) PYTHONPATH=. $(VPY) docs/take_screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules

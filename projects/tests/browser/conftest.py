@@ -1,0 +1,77 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the live portal with the real catalogue.
+
+One browser for the session and a fresh context (cookies, history, viewport) for each page a test opens.
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from .chromium import DESKTOP, ChromiumMissing, launch_chromium
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with pytest.MonkeyPatch.context() as env:
+        # Playwright's sync API keeps an asyncio event loop running in the test thread from here on,
+        # and Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation).
+        # Our ORM calls stay synchronous and never touch that loop, so they are safe: say so to Django
+        # for as long as the browser is up (the rest of the session, whichever tests run after).
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            try:
+                chromium = launch_chromium(playwright)
+            except ChromiumMissing as missing:
+                pytest.fail(str(missing), pytrace=False)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request, collected_static_files):
+    """pytest-django's live server, with static files served by whitenoise, as in production.
+
+    pytest-django's own live_server serves /static/ through staticfiles' finders, which know no hashed
+    names: every stylesheet of the manifest storage would be a 404. Without that handler, requests for
+    /static/ reach whitenoise's middleware, which serves what collectstatic wrote (the root conftest runs
+    it first). Same fixture name, so pytest-django still gives each test a transactional database.
+    """
+    address = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(address, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def catalogue(live_server):
+    """The real catalogue (fixtures/), loaded into the test database the live server reads."""
+    call_command("reload_catalogue", verbosity=0)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """A factory: new_page(viewport=PHONE) opens a page in a fresh browser context on the live portal.
+
+    Paths are relative to the portal (`page.goto("/projects/")`). The contexts close after the test.
+    """
+    contexts = []
+
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop-sized page on the live portal."""
+    return new_page()

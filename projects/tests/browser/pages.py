@@ -1,0 +1,37 @@
+"""The public pages every browser check visits: the axe audit, the phone-width check and the CSP check.
+
+One line per page: a new page (`/context/`, a `/sr-latn/...` page) is covered by all three by adding it
+here. The detail pages come from the real catalogue fixture, so every published project, donor and area
+is visited, including ones added to the fixture later.
+"""
+
+import json
+from typing import NamedTuple
+
+from django.conf import settings
+
+
+class PublicPage(NamedTuple):
+    name: str
+    path: str
+    status: int = 200
+
+
+def _published_slugs(model):
+    objects = json.loads((settings.CATALOGUE_FIXTURES_DIR / "catalogue.json").read_text(encoding="utf-8"))
+    return [o["fields"]["slug"] for o in objects if o["model"] == model and o["fields"].get("is_published", True)]
+
+
+PUBLIC_PAGES = [
+    PublicPage("home", "/"),
+    PublicPage("project list", "/projects/"),
+    PublicPage("project list filtered", "/projects/?q=border&donor=european-union&area=border-management&sort=-amount"),
+    PublicPage("project list with no match", "/projects/?q=nothing-matches-this"),
+    PublicPage("project list with an invalid filter", "/projects/?min_amount=abc", status=400),
+    *(PublicPage(f"project {slug}", f"/projects/{slug}/") for slug in _published_slugs("projects.project")),
+    PublicPage("donors", "/donors/"),
+    *(PublicPage(f"donor {slug}", f"/donors/{slug}/") for slug in _published_slugs("projects.donor")),
+    PublicPage("areas", "/areas/"),
+    *(PublicPage(f"area {slug}", f"/areas/{slug}/") for slug in _published_slugs("projects.area")),
+    PublicPage("page not found", "/projects/no-such-project/", status=404),
+]

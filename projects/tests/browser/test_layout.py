@@ -1,0 +1,33 @@
+"""How the pages look in a real browser: the stylesheet applies, and nothing scrolls sideways on a phone."""
+
+from .checks import sideways_overflow
+from .chromium import PHONE
+from .pages import PUBLIC_PAGES
+
+
+def test_the_stylesheet_loads_and_applies(page):
+    stylesheets = []
+    page.on("response", lambda response: stylesheets.append(response) if response.url.endswith(".css") else None)
+    page.goto("/")
+    assert [response.status for response in stylesheets] == [200]
+    # The header's IOM blue (#0033a0) comes from static/css/portal.css and nowhere else.
+    assert page.locator(".site-header").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(0, 51, 160)"
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(new_page):
+    page = new_page(PHONE)
+    too_wide = []
+    for public_page in PUBLIC_PAGES:
+        page.goto(public_page.path)
+        if overflow := sideways_overflow(page):
+            too_wide.append(f"{public_page.name} ({public_page.path}): {overflow} px wider than the phone")
+    assert too_wide == []
+
+
+def test_a_page_wider_than_the_phone_is_measured(new_page):
+    """The check above can fail: an element wider than the window makes the page scroll sideways."""
+    page = new_page(PHONE)
+    page.goto("/")
+    assert sideways_overflow(page) == 0
+    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))")
+    assert sideways_overflow(page) > 0
