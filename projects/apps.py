@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "Catalogue"
+
+    def ready(self):
+        from .editors import ensure_editors_group
+
+        # After auth's own post_migrate handler has made this app's permissions.
+        post_migrate.connect(ensure_editors_group, sender=self, dispatch_uid="projects-editors-group")
