@@ -1,8 +1,12 @@
 """Shared test set-up: small factories, and the static files the production storage needs."""
 
+import copy
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -15,3 +19,18 @@ def collected_static_files():
 def empty_cache():
     """The cache outlives each test's rolled-back database: no test may see pages another one cached."""
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A second alias, "replica", that mirrors the test database, as DATABASE_REPLICA_URL would add.
+
+    No router uses it unless a test installs portal.routers.PrimaryReplicaRouter (test_routers.py),
+    so every other test runs against "default" alone.
+    """
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica
+        # The connection handler read DATABASES once already: let it read them again.
+        connections.__dict__.pop("settings", None)
