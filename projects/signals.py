@@ -27,6 +27,11 @@ def grant_changed(sender, instance, **kwargs):
     Project.objects.filter(pk=instance.project_id).refresh_largest_grant()
 
 
+def project_saved(sender, instance, **kwargs):
+    # save() writes every field: a project loaded before its grants changed would write back an old value.
+    Project.objects.filter(pk=instance.pk).refresh_largest_grant()
+
+
 def catalogue_relation_changed(sender, action, using=None, **kwargs):
     if action in M2M_CHANGES:
         catalogue_changed(sender, using=using)
@@ -38,5 +43,6 @@ def connect():
         post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-deleted-{model.__name__}")
     post_save.connect(grant_changed, sender=Funding, dispatch_uid="grant-saved")
     post_delete.connect(grant_changed, sender=Funding, dispatch_uid="grant-deleted")
+    post_save.connect(project_saved, sender=Project, dispatch_uid="project-largest-grant")
     # Donors and partners hang on through-models (Funding, Partnership), whose saves are caught above.
     m2m_changed.connect(catalogue_relation_changed, sender=Project.areas.through, dispatch_uid="catalogue-areas")

@@ -116,7 +116,7 @@ def test_streamed_responses_and_responses_that_set_cookies_are_not_cacheable():
     assert not is_cacheable(HttpResponse("gone", status=404))
 
 
-def test_page_cache_seconds_zero_turns_the_cache_off(client, project, settings, django_assert_num_queries):
+def test_page_cache_seconds_zero_turns_the_cache_off(client, project, settings):
     settings.PAGE_CACHE_SECONDS = 0
     client.get(LIST)
     Project.objects.filter(pk=project.pk).update(title="Renamed Without Signals")

@@ -486,3 +486,12 @@ def test_a_project_stores_the_largest_of_its_stated_grants(db):
     make_funding(project, amount=None)
     project.refresh_from_db()
     assert project.largest_grant == 900
+
+
+def test_saving_a_project_loaded_before_its_grants_changed_keeps_its_largest_grant(db):
+    project = make_project("Funded")
+    stale = Project.objects.get(pk=project.pk)
+    make_funding(project, amount="700", currency="USD")
+    stale.title = "Funded and renamed"
+    stale.save()
+    assert Project.objects.get(pk=project.pk).largest_grant == 700
