@@ -85,6 +85,12 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, which serves its own pre-compressed files; before anything that writes the page.
+    "django.middleware.gzip.GZipMiddleware",
+    # Before the session, CSRF and messages middleware, so it sees every cookie a response sets
+    # and keeps none of those pages. A LocaleMiddleware goes before it, so the key has the language.
+    "projects.caching.PageCacheMiddleware",
+    "portal.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +131,46 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Reads of public pages may go to a replica (portal/routers.py); writes and the admin use the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        # The test suite has no replica: the alias reads the test database itself.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["portal.routers.PrimaryReplicaRouter"]
+
+# Local memory by default (each process its own); Redis when REDIS_URL is set, so every app server
+# shares one cache and one catalogue generation (projects/caching.py).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "catalogue"),
+            # Fail fast while Redis is down: the portal then renders pages without the cache.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "catalogue"),
+            # Pages are some tens of kilobytes: this bounds each process to a few tens of megabytes.
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+# Seconds a rendered public page is kept; 0 turns the page cache (and its ETags) off. With Redis every
+# server sees an edit at once; with local memory only the worker that saved it does, and the others
+# within this time, so it is kept short.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600" if REDIS_URL else "60"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

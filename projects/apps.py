@@ -7,7 +7,9 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self):
+        from . import signals
         from .editors import ensure_editors_group
 
+        signals.connect()
         # After auth's own post_migrate handler has made this app's permissions.
         post_migrate.connect(ensure_editors_group, sender=self, dispatch_uid="projects-editors-group")

@@ -25,13 +25,15 @@ from django.db import connection, transaction
 from reversion.models import Revision, Version
 from django.utils import timezone
 
+from .caching import bump_catalogue_generation
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+from .synthetic import synthetic_condition
 
 # Dependency order: a record may only refer to models listed before its own.
 CATALOGUE_MODELS = [Status, Area, Donor, Partner, Project, Funding, Partnership, ContextFigure]
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in CATALOGUE_MODELS}
 # Bookkeeping the database keeps by itself; fixtures neither carry nor compare it.
-UNSERIALISED_FIELDS = {"id", "created", "updated"}
+UNSERIALISED_FIELDS = {"id", "created", "updated", "largest_grant"}
 
 
 def catalogue_fields(model):
@@ -327,17 +329,22 @@ def reload_catalogue(paths, dry_run=False, progress=None):
             Project.objects.filter(pk__in=loader.touched_projects).update(updated=timezone.now())
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # Saves bumped it already; once more after the commit, for the update() above and for any
+            # page rendered from the old rows while the transaction ran.
+            transaction.on_commit(bump_catalogue_generation)
     return loader.report
 
 
 def export_catalogue(stream):
-    """Write every catalogue row (published or not) to `stream` in the fixture format. Returns the count."""
+    """Write every real catalogue row (published or not; never a synthetic one) to `stream` as fixtures. Returns the count."""
     objects = []
     for model in CATALOGUE_MODELS:
         # Every reference is written as the related row's natural key: fetch those rows in the same query.
         fields = catalogue_fields(model)
         references = [f.name for f in fields if f.is_relation and not f.many_to_many]
-        queryset = model.objects.prefetch_related(*[f.name for f in fields if f.many_to_many])
+        queryset = model.objects.exclude(synthetic_condition(model))
+        queryset = queryset.prefetch_related(*[f.name for f in fields if f.many_to_many])
         if references:  # select_related() with no names would follow every relation
             queryset = queryset.select_related(*references)
         if model in (Funding, Partnership, ContextFigure):

@@ -14,11 +14,14 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from .querysets import (
+    EARLIEST_DATE,
+    NO_GRANT,
     AreaQuerySet,
     ContextFigureQuerySet,
     DonorQuerySet,
@@ -75,6 +78,10 @@ class FigureUnit(models.TextChoices):
     CENTRES = "centres", "centres"
 
 
+# Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
+SYNTHETIC_SLUG_PREFIX = "synthetic-"
+SYNTHETIC_SLUG_MESSAGE = f"Slugs starting with “{SYNTHETIC_SLUG_PREFIX}” are reserved for benchmark data. Choose another."
+
 # Paragraphs are separated by a line that is empty or holds only white space.
 BLANK_LINE = re.compile(r"\r?\n[ \t\u00a0]*\r?\n")
 
@@ -105,6 +112,10 @@ class NamedEntry(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
+            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE})
 
 
 class Status(NamedEntry):
@@ -180,6 +191,11 @@ class Project(models.Model):
     is_published = models.BooleanField(
         "published", default=True, help_text="Unpublished projects are invisible to the public."
     )
+    # Derived from the grants (projects.signals keeps it in step), so sorting by amount can use an index.
+    largest_grant = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False,
+        help_text="The largest single stated amount of the project's grants; empty when none states one.",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -187,9 +203,29 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["title"]
+        # One index per sort of the public list, over published projects only, in the exact order of
+        # ProjectQuerySet.ordered_by(): PostgreSQL then reads the first page straight from it, with no
+        # sort and no count beyond the index. A descending sort with empty values last is indexed on
+        # COALESCE(value, lowest) because SQLite cannot index NULLS LAST.
+        # Filters join on the published projects' ids, and a count reads them, from the first two alone.
         indexes = [
-            models.Index(fields=["is_published", "title"], name="project_published_title"),
-            models.Index(fields=["start_date"], name="project_start_date"),
+            models.Index(fields=["id"], name="project_published", condition=Q(is_published=True)),
+            models.Index(fields=["status"], name="project_listed_status", condition=Q(is_published=True)),
+            models.Index(F("title"), F("slug"), name="project_listed_title", condition=Q(is_published=True)),
+            models.Index(
+                F("start_date"), F("title"), F("slug"), name="project_listed_start", condition=Q(is_published=True)
+            ),
+            models.Index(
+                Coalesce("start_date", Value(EARLIEST_DATE)).desc(), F("title"), F("slug"),
+                name="project_listed_start_desc", condition=Q(is_published=True),
+            ),
+            models.Index(
+                F("largest_grant"), F("title"), F("slug"), name="project_listed_grant", condition=Q(is_published=True)
+            ),
+            models.Index(
+                Coalesce("largest_grant", Value(NO_GRANT)).desc(), F("title"), F("slug"),
+                name="project_listed_grant_desc", condition=Q(is_published=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -216,6 +252,8 @@ class Project(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
+            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE})
         if self.start_date and self.start_precision != Precision.DAY:
             # Month or year precision: store the first day so sorting stays honest.
             self.start_date = first_of_month(self.start_date)
@@ -265,7 +303,11 @@ class Funding(QuotedFact, models.Model):
         ordering = ["project__title", "donor__name"]
         verbose_name = "funding"
         verbose_name_plural = "funding"
-        indexes = [models.Index(fields=["currency", "amount"], name="funding_currency_amount")]
+        indexes = [
+            models.Index(fields=["currency", "amount"], name="funding_currency_amount"),
+            # The donor filter reads (donor, project) pairs from the index alone.
+            models.Index(fields=["donor", "project"], name="funding_donor_project"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["project", "donor"], name="funding_unique_project_donor"),
             models.CheckConstraint(

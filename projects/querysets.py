@@ -1,8 +1,16 @@
 """What the catalogue can be asked. Views, filters and commands call these; they never build joins themselves."""
 
+import datetime
+
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+# What an empty sort key counts as in a descending sort, so it comes last: below any date, and below
+# any grant (amounts are positive: funding_amount_positive).
+EARLIEST_DATE = datetime.date(1, 1, 1)
+NO_GRANT = 0
 
 
 def _model(name):
@@ -26,9 +34,13 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         """Only what the public may see."""
         return self.filter(is_published=True)
 
-    def with_largest_grant(self):
-        """Annotate `largest_grant`: the project's largest single stated amount (None when none is stated)."""
-        return self.annotate(largest_grant=Max("fundings__amount"))
+    def refresh_largest_grant(self):
+        """Store each project's largest single stated amount in `largest_grant` (None when none is stated)."""
+        largest = (
+            _model("Funding").objects.filter(project=OuterRef("pk"))
+            .values("project").annotate(largest=Max("amount")).values("largest")
+        )
+        return self.update(largest_grant=Subquery(largest))
 
     def for_listing(self):
         """Published projects with everything a list row shows, in a fixed number of queries."""
@@ -79,18 +91,19 @@ class ProjectQuerySet(NaturalKeyQuerySet):
     def ordered_by(self, sort):
         """Order by a public sort key: title, amount or start, "-" for descending.
 
-        Projects with no stated amount or start date go last in both directions.
+        Projects with no stated amount or start date go last in both directions. Each order is
+        the one an index of Project.Meta holds (descending: COALESCE to the lowest value).
         """
         descending = sort.startswith("-")
         key = sort.lstrip("-")
         if key == "amount":
-            qs, field = self.with_largest_grant(), F("largest_grant")
+            field, lowest = "largest_grant", Value(NO_GRANT)
         elif key == "start":
-            qs, field = self, F("start_date")
+            field, lowest = "start_date", Value(EARLIEST_DATE)
         else:
             return self.order_by("-title" if descending else "title", "slug")
-        expression = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
-        return qs.order_by(expression, "title", "slug")
+        expression = Coalesce(field, lowest).desc() if descending else F(field).asc(nulls_last=True)
+        return self.order_by(expression, "title", "slug")
 
     def related_to(self, project, limit=3):
         """Other published projects sharing the most areas or donors with `project`."""

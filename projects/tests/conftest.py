@@ -1,14 +1,40 @@
 """Shared test set-up: small factories, and the static files the production storage needs."""
 
+import copy
+
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static_files():
     """Run collectstatic once, so pages render through the real manifest storage, as in production."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache outlives each test's rolled-back database: no test may see pages another one cached."""
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A second alias, "replica", that mirrors the test database, as DATABASE_REPLICA_URL would add.
+
+    No router uses it unless a test installs portal.routers.PrimaryReplicaRouter (test_routers.py),
+    so every other test runs against "default" alone.
+    """
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica
+        # The connection handler read DATABASES once already: let it read them again.
+        connections.__dict__.pop("settings", None)
 
 
 @pytest.fixture(autouse=True)

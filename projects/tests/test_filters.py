@@ -461,3 +461,37 @@ def test_without_filters_there_is_nothing_to_clear(client, funded):
         response = get_list(client, query)
         assert "Clear all filters" not in response.content.decode()
         assert removal_links(response) == {}
+
+
+# The stored largest grant the amount sort reads ---------------------------------------------------------------------
+
+
+def test_a_grant_made_smaller_moves_its_project_down_the_amount_sort(client, sortable):
+    grant = Project.objects.get(title="Delta").fundings.get()
+    grant.amount = 50
+    grant.save()
+    assert listed_titles(get_list(client, "sort=-amount")) == ["Bravo", "Alpha", "Delta", "Charlie", "Echo"]
+
+
+def test_a_deleted_grant_leaves_its_project_without_a_stated_amount_last(client, sortable):
+    Project.objects.get(title="Delta").fundings.get().delete()
+    assert Project.objects.get(title="Delta").largest_grant is None
+    assert listed_titles(get_list(client, "sort=-amount")) == ["Bravo", "Alpha", "Charlie", "Delta", "Echo"]
+
+
+def test_a_project_stores_the_largest_of_its_stated_grants(db):
+    project = make_project("Funded")
+    make_funding(project, amount="300", currency="USD")
+    make_funding(project, amount="900", currency="EUR")
+    make_funding(project, amount=None)
+    project.refresh_from_db()
+    assert project.largest_grant == 900
+
+
+def test_saving_a_project_loaded_before_its_grants_changed_keeps_its_largest_grant(db):
+    project = make_project("Funded")
+    stale = Project.objects.get(pk=project.pk)
+    make_funding(project, amount="700", currency="USD")
+    stale.title = "Funded and renamed"
+    stale.save()
+    assert Project.objects.get(pk=project.pk).largest_grant == 700

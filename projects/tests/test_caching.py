@@ -1,0 +1,273 @@
+"""The page cache: what it keeps, what it never keeps, and that every edit shows on the next public request."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import translation
+
+from projects import caching
+from projects.caching import bump_catalogue_generation, catalogue_generation, is_cacheable, page_key
+from projects.models import Donor, Project
+
+from .factories import make_area, make_donor, make_figure, make_funding, make_project
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("projects:project_list")
+DONORS = reverse("projects:donor_list")
+
+
+@pytest.fixture
+def project(db):
+    project = make_project("Cached Project")
+    make_funding(project, make_donor("European Union", slug="european-union"), amount="650000")
+    return project
+
+
+def generation():
+    return catalogue_generation()
+
+
+# What is kept ------------------------------------------------------------------------------------------------------
+
+
+def test_a_public_page_asked_for_twice_is_rendered_once(client, project, django_assert_num_queries):
+    first = client.get(LIST)
+    with django_assert_num_queries(0):
+        second = client.get(LIST)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert "Cached Project" in second.content.decode()
+
+
+def test_a_cached_page_keeps_its_content_type_and_security_headers(client, project):
+    client.get(LIST)
+    response = client.get(LIST)
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_each_query_string_is_a_page_of_its_own(client, project):
+    make_project("Other Project")
+    assert "Other Project" in client.get(f"{LIST}?q=other").content.decode()
+    response = client.get(f"{LIST}?q=cached")
+    assert "Cached Project" in response.content.decode()
+    assert "Other Project" not in response.content.decode()
+
+
+def test_the_cache_key_holds_the_generation_the_language_and_the_full_path():
+    request = RequestFactory().get("/projects/?donor=eu&page=2")
+    key = page_key(7, request)
+    assert key.startswith("page:7:en:")
+    assert page_key(8, request) != key
+    assert page_key(7, RequestFactory().get("/projects/?donor=eu&page=3")) != key
+    with translation.override("sr-latn"):
+        assert page_key(7, request) != key
+
+
+# What is never kept -------------------------------------------------------------------------------------------------
+
+
+def test_a_signed_in_visitor_always_gets_a_fresh_page(admin_client, project):
+    admin_client.get(LIST)
+    Project.objects.filter(pk=project.pk).update(title="Renamed Without Signals")
+    response = admin_client.get(LIST)
+    assert "Renamed Without Signals" in response.content.decode()
+    assert "ETag" not in response
+
+
+def test_the_admin_is_never_cached(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_healthz_is_never_cached(client, django_assert_num_queries):
+    client.get("/healthz")
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response["Cache-Control"] == "no-store"
+    assert "ETag" not in response
+
+
+@pytest.mark.parametrize("url", ["/projects/no-such-project/", f"{LIST}?min_amount=abc"])
+def test_error_pages_are_never_cached(client, project, url):
+    first = client.get(url)
+    assert first.status_code in (400, 404)
+    assert "ETag" not in first
+    Project.objects.filter(pk=project.pk).update(title="Renamed Without Signals")
+    if first.status_code == 400:
+        assert "Renamed Without Signals" in client.get(url).content.decode()
+
+
+def test_streamed_responses_and_responses_that_set_cookies_are_not_cacheable():
+    assert is_cacheable(HttpResponse("page"))
+    assert not is_cacheable(StreamingHttpResponse(iter(["a", "b"])))
+    with_cookie = HttpResponse("page")
+    with_cookie.set_cookie("choice", "1")
+    assert not is_cacheable(with_cookie)
+    private = HttpResponse("page", headers={"Cache-Control": "private"})
+    assert not is_cacheable(private)
+    assert not is_cacheable(HttpResponse("gone", status=404))
+
+
+def test_page_cache_seconds_zero_turns_the_cache_off(client, project, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get(LIST)
+    Project.objects.filter(pk=project.pk).update(title="Renamed Without Signals")
+    response = client.get(LIST)
+    assert "Renamed Without Signals" in response.content.decode()
+    assert "ETag" not in response
+
+
+# Invalidation ------------------------------------------------------------------------------------------------------
+
+
+def test_an_admin_edit_appears_on_the_next_public_request(client, admin_client, project):
+    donor = Donor.objects.get(slug="european-union")
+    assert "European Union" in client.get(project.get_absolute_url()).content.decode()
+    assert "European Union" in client.get(DONORS).content.decode()
+
+    url = reverse("admin:projects_donor_change", args=[donor.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data["name"] = "European Commission"
+    assert admin_client.post(url, data).status_code == 302
+
+    assert "European Commission" in client.get(project.get_absolute_url()).content.decode()
+    assert "European Commission" in client.get(DONORS).content.decode()
+
+
+def test_saving_a_catalogue_row_bumps_the_generation(project):
+    before = generation()
+    make_figure(project)
+    assert generation() > before
+
+
+def test_deleting_a_catalogue_row_bumps_the_generation(project):
+    before = generation()
+    project.fundings.all().delete()
+    assert generation() > before
+
+
+def test_changing_a_project_areas_bumps_the_generation(project):
+    area = make_area("Border management")
+    before = generation()
+    project.areas.add(area)
+    assert generation() > before
+    before = generation()
+    project.areas.clear()
+    assert generation() > before
+
+
+def test_an_edit_bumps_the_generation_again_once_it_commits(project, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        Donor.objects.filter(slug="european-union").get().save()
+    assert bump_catalogue_generation in callbacks
+
+
+def test_reload_catalogue_bumps_the_generation_after_its_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("reload_catalogue", verbosity=0)
+    before = generation()
+    for callback in callbacks:
+        callback()
+    assert generation() > before
+    # The last callback is the reload's own, registered after every save: it runs after the commit.
+    assert callbacks[-1] is bump_catalogue_generation
+
+
+def test_a_dry_run_of_reload_catalogue_leaves_no_bump_for_after_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("reload_catalogue", "--dry-run", verbosity=0)
+    # Its writes were rolled back, and the after-commit bumps of its saves with them.
+    assert callbacks == []
+
+
+def test_a_lost_generation_restarts_above_every_earlier_one():
+    before = generation()
+    cache.delete(caching.GENERATION_KEY)
+    assert generation() > before
+
+
+# ETag, Last-Modified and 304 ---------------------------------------------------------------------------------------
+
+
+def test_a_public_page_has_an_etag_a_last_modified_date_and_asks_browsers_to_revalidate(client, project):
+    response = client.get(LIST)
+    assert response["ETag"].startswith('"')
+    assert response["Last-Modified"].endswith("GMT")
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_a_request_with_the_current_etag_gets_304_without_a_body(client, project, django_assert_num_queries):
+    etag = client.get(LIST)["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(LIST, headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_a_head_request_with_the_current_etag_gets_304(client, project):
+    etag = client.get(LIST)["ETag"]
+    assert client.head(LIST, headers={"if-none-match": etag}).status_code == 304
+
+
+def test_a_request_with_the_last_modified_date_gets_304(client, project):
+    last_modified = client.get(LIST)["Last-Modified"]
+    assert client.get(LIST, headers={"if-modified-since": last_modified}).status_code == 304
+
+
+def test_after_an_edit_the_old_etag_gets_the_new_page(client, project):
+    etag = client.get(LIST)["ETag"]
+    project.title = "Edited Project"
+    project.save()
+    response = client.get(LIST, headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert "Edited Project" in response.content.decode()
+
+
+def test_an_etag_weakened_by_compression_still_gets_304(client, project):
+    """GZipMiddleware marks the ETag of a compressed page weak; the browser sends that back."""
+    etag = client.get(LIST, headers={"accept-encoding": "gzip"})["ETag"]
+    assert etag.startswith('W/"')
+    assert client.get(LIST, headers={"if-none-match": etag, "accept-encoding": "gzip"}).status_code == 304
+
+
+# A cache outage ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_down(settings):
+    """Redis at an address where nothing listens; the circuit breaker reset before and after."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    caching._CacheHealth.retry_at, caching._CacheHealth.missed_bump = 0.0, False
+    yield
+    caching._CacheHealth.retry_at, caching._CacheHealth.missed_bump = 0.0, False
+
+
+def test_with_the_cache_server_down_pages_are_still_served(client, project, cache_down):
+    for url in [LIST, project.get_absolute_url(), DONORS]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Cached Project" in response.content.decode() or url == DONORS
+
+
+def test_with_the_cache_server_down_an_edit_is_saved_and_its_bump_is_owed(project, cache_down):
+    project.title = "Edited While Down"
+    project.save()
+    assert Project.objects.get(pk=project.pk).title == "Edited While Down"
+    assert caching._CacheHealth.missed_bump
