@@ -1,11 +1,13 @@
 """
 The page cache: rendered public pages, kept per catalogue generation.
 
-One number in the cache, the catalogue generation, changes whenever the catalogue does:
-projects.signals bumps it on every save or delete of a catalogue row, and reload_catalogue
-and seed_synthetic bump it once their transaction commits. Every cached page's key holds the
-generation, so one bump retires every page at once, on every app server sharing the cache
-(Redis when REDIS_URL is set). The same key gives each page its ETag.
+One number, the catalogue generation, changes whenever the catalogue does: projects.signals
+bumps it in the same transaction as every save or delete of a catalogue row, and reload_catalogue
+and seed_synthetic bump it too. It lives in the database (CatalogueGeneration), not in the cache,
+so the bump commits with the edit, and every app server and every worker reads the same number
+even when each keeps its own local-memory cache. Every cached page's key holds the generation,
+so one bump retires every page at once, everywhere. The same key gives each page its ETag. A
+cached page costs one small query (the generation), like /healthz.
 
 A cache outage must not take the portal down: while the cache server does not answer, pages
 are rendered as if there were no cache, and the cache is left alone for a few seconds so no
@@ -19,15 +21,19 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
+from django.db.models import F
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
+from .models import CatalogueGeneration
+
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "catalogue-generation"
 # After a failed call, how long this process renders without the cache before trying it again.
 CACHE_RETRY_SECONDS = 5
 # Cache-Control directives that say a response is for one visitor, or for nobody, to keep.
@@ -39,10 +45,9 @@ class CacheUnavailable(Exception):
 
 
 class _CacheHealth:
-    """Per process: when the cache may be tried again, and whether a generation bump was lost."""
+    """Per process: when the cache may be tried again after a failure."""
 
     retry_at = 0.0
-    missed_bump = False
 
 
 def _call(operation, *args, **kwargs):
@@ -57,36 +62,28 @@ def _call(operation, *args, **kwargs):
         raise CacheUnavailable from error
 
 
-def _fresh_generation():
-    # From the clock, not 1: if the number is ever lost (evicted, or Redis restarted without its
-    # data), the new one is above every generation pages were cached under before.
-    return time.time_ns() // 1000
+def _restart_generation(using):
+    # From the clock, not 1: a flushed or recreated database must never reuse a generation that a
+    # shared cache still holds pages under.
+    CatalogueGeneration.objects.using(using).bulk_create(
+        [CatalogueGeneration(pk=1, generation=time.time_ns() // 1000)], ignore_conflicts=True
+    )
 
 
 def catalogue_generation():
-    """The current catalogue generation (a number that only goes up). Raises CacheUnavailable."""
-    if _CacheHealth.missed_bump:
-        bump_catalogue_generation()
-    generation = _call(cache.get, GENERATION_KEY)
+    """The current catalogue generation, from the primary database (a replica may lag behind it)."""
+    rows = CatalogueGeneration.objects.using(DEFAULT_DB_ALIAS).filter(pk=1)
+    generation = rows.values_list("generation", flat=True).first()
     if generation is None:
-        _call(cache.add, GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = _call(cache.get, GENERATION_KEY)
+        _restart_generation(DEFAULT_DB_ALIAS)
+        generation = rows.values_list("generation", flat=True).get()
     return generation
 
 
-def bump_catalogue_generation():
-    """Retire every cached page. Never raises: with the cache down, the bump is retried when it is back."""
-    try:
-        try:
-            _call(cache.incr, GENERATION_KEY)
-        except ValueError:
-            # No generation yet (or it was evicted): any fresh one is above those pages were cached under.
-            _call(cache.add, GENERATION_KEY, _fresh_generation(), timeout=None)
-    except CacheUnavailable:
-        # Pages cached before the outage must not outlive it unchanged: bump as soon as the cache answers.
-        _CacheHealth.missed_bump = True
-    else:
-        _CacheHealth.missed_bump = False
+def bump_catalogue_generation(using=DEFAULT_DB_ALIAS):
+    """Retire every cached page, once the caller's transaction commits (it is part of it)."""
+    if not CatalogueGeneration.objects.using(using).filter(pk=1).update(generation=F("generation") + 1):
+        _restart_generation(using)
 
 
 def is_public_read(request):
@@ -123,12 +120,14 @@ class PageCacheMiddleware:
             raise MiddlewareNotUsed
 
     def __call__(self, request):
-        if not is_public_read(request):
+        # /healthz must ask the database itself, and cost nothing else: it is the benchmarks' floor.
+        if not is_public_read(request) or request.path == reverse("healthz"):
             return self.get_response(request)
         try:
             key = page_key(catalogue_generation(), request)
             page = _call(cache.get, key)
-        except CacheUnavailable:
+        except (CacheUnavailable, DatabaseError):
+            # Without the cache, or without the database: the view answers (a 503 page for the latter).
             return self.get_response(request)
 
         if page is None:

@@ -327,12 +327,10 @@ def reload_catalogue(paths, dry_run=False, progress=None):
         if loader.touched_projects:
             # A project whose grants or figures changed was updated, even if its own fields were not.
             Project.objects.filter(pk__in=loader.touched_projects).update(updated=timezone.now())
+        # Saves bumped it already; once more for the update() above. It commits with the reload.
+        bump_catalogue_generation()
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            # Saves bumped it already; once more after the commit, for the update() above and for any
-            # page rendered from the old rows while the transaction ran.
-            transaction.on_commit(bump_catalogue_generation)
     return loader.report
 
 

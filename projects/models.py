@@ -437,3 +437,17 @@ class ContextFigure(QuotedFact, models.Model):
     @property
     def is_range(self):
         return self.value_high is not None and self.value_high != self.value_low
+
+
+class CatalogueGeneration(models.Model):
+    """One row: a number bumped in the same transaction as every change to the catalogue.
+
+    Cached pages are keyed by it (projects.caching). Kept in the database rather than in the cache so
+    that it commits with the edit itself and every app server and worker reads the same value, even
+    with a cache of its own per process (the local-memory default).
+    """
+
+    generation = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "catalogue generation"

@@ -5,7 +5,7 @@ Every change retires the cached pages (projects.caching) by bumping the catalogu
 a change to a grant refreshes its project's largest_grant, which the amount sort reads.
 """
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .caching import bump_catalogue_generation
@@ -16,10 +16,8 @@ M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 
 def catalogue_changed(sender, using=None, **kwargs):
-    # Twice: now, so pages of the old catalogue stop being served at once; and again once the change
-    # commits, so a page another request rendered from the not yet committed state in between is dropped.
-    bump_catalogue_generation()
-    transaction.on_commit(bump_catalogue_generation, using=using)
+    # In the change's own transaction: the new generation becomes visible exactly when the change does.
+    bump_catalogue_generation(using or DEFAULT_DB_ALIAS)
 
 
 def grant_changed(sender, instance, **kwargs):

@@ -260,10 +260,10 @@ def seed_synthetic(project_count, *, seed=0, batch_size=2000, dry_run=False, pro
         report.counts = {
             "statuses": len(statuses), "areas": len(areas), "donors": len(donors), "partners": len(partners), **counts,
         }
+        # Bulk inserts send no signals: bump once, in the same transaction.
+        bump_catalogue_generation()
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            transaction.on_commit(bump_catalogue_generation)
     return report
 
 
@@ -303,5 +303,5 @@ def remove_synthetic(dry_run=False):
         cursor.execute(f"DELETE FROM {project_table} WHERE slug LIKE %s", [prefix])
         for model in NAMED_MODELS:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE slug LIKE %s", [prefix])
-        transaction.on_commit(bump_catalogue_generation)
+        bump_catalogue_generation()
     return counts

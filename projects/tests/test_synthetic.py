@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Max
 
-from projects.caching import bump_catalogue_generation
+from projects.caching import catalogue_generation
 from projects.catalogue import export_catalogue
 from projects.models import (
     SYNTHETIC_SLUG_PREFIX,
@@ -123,10 +123,12 @@ def test_a_dry_run_creates_nothing():
     assert Project.objects.count() == 0 and Donor.objects.count() == 0
 
 
-def test_seeding_bumps_the_catalogue_generation_after_it_commits(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        seed_synthetic(5)
-    assert callbacks == [bump_catalogue_generation]
+def test_seeding_and_removing_bump_the_catalogue_generation():
+    before = catalogue_generation()
+    seed_synthetic(5)
+    seeded = catalogue_generation()
+    seed("--remove")
+    assert before < seeded < catalogue_generation()
 
 
 def test_remove_deletes_every_synthetic_row_and_nothing_real(catalogue):
