@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search on PostgreSQL (SearchVectorField needs the app installed; it does nothing on SQLite).
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     "projects",
 ]
@@ -102,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.canonical_url",
             ],
         },
     },
