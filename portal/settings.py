@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search on PostgreSQL (SearchVectorField needs the app installed; it does nothing on SQLite).
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     # Edit history with restore, in the admin (VersionAdmin): who changed what, when; deleted rows come back.
     "reversion",
@@ -115,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.canonical_url",
             ],
         },
     },

@@ -4,12 +4,19 @@ Parameter names are a public contract (shared links depend on them):
 q, donor, area, status, currency, min_amount, max_amount, sort, page.
 """
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 import django_filters
 from django import forms
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Currency, Donor, Status
+from .models import Area, Currency, Donor, Funding, Status
+from .templatetags.catalogue import plain_number
 
 SORT_CHOICES = [
+    ("relevance", _("Best match")),
     ("title", "Title (A to Z)"),
     ("-title", "Title (Z to A)"),
     ("-amount", "Largest grant first"),
@@ -17,7 +24,9 @@ SORT_CHOICES = [
     ("-start", "Newest start first"),
     ("start", "Oldest start first"),
 ]
-DEFAULT_SORT = "title"
+# Best match ranks search results; with no search words there is nothing to rank and the list is
+# in title order (querysets.ProjectQuerySet.ordered_by), so one default serves both.
+DEFAULT_SORT = "relevance"
 # The parameters that narrow the list (sort and page only order and slice it).
 FILTER_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount"]
 
@@ -28,6 +37,21 @@ AMOUNT_FIELD = {
     "min_value": 0,
     "widget": forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
 }
+
+
+@dataclass
+class FacetOption:
+    """One choice of a facet and how many projects it would list together with the other filters."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+    @property
+    def disabled(self):
+        # Nothing to find, so nothing to choose; a choice already made stays, so it can be unticked.
+        return self.count == 0 and not self.selected
 
 
 class ProjectFilterForm(forms.Form):
@@ -44,7 +68,10 @@ class ProjectFilter(django_filters.FilterSet):
         label="Search",
         method="filter_search",
         max_length=200,
-        help_text="Words in the title or the text.",
+        help_text=_(
+            "Words in the title, the text or the names of donors, areas and partners. "
+            "Put a phrase in “quotes”; put a minus before a word to leave it out."
+        ),
         widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q-hint"}),
     )
     donor = django_filters.ModelMultipleChoiceFilter(
@@ -74,19 +101,34 @@ class ProjectFilter(django_filters.FilterSet):
         label="Grant of at most", method="filter_funding", **AMOUNT_FIELD
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=SORT_CHOICES, method="filter_sort", empty_label=None
+        label="Sort by",
+        choices=SORT_CHOICES,
+        method="filter_sort",
+        empty_label=None,
+        help_text=_("Best match puts the projects that match your search words best first; with no search words the list is in title order."),
     )
 
     class Meta:
         form = ProjectFilterForm
+
+    @property
+    def cleaned_data(self):
+        """The valid parameters ({} with none given); an invalid one is left out, and the page says so."""
+        if not self.is_bound:
+            return {}
+        self.form.errors  # validates once (cached); cleaned_data then holds every valid value
+        return self.form.cleaned_data
+
+    @property
+    def search_query(self):
+        return self.cleaned_data.get("q") or ""
 
     def active_filters(self):
         """The filters in force, each with a link that removes just it: [{"label", "value", "remove_url"}]."""
         if not self.is_bound:
             return []
         data = self.data
-        self.form.errors  # validates once (cached); cleaned_data then holds every valid value
-        cleaned = self.form.cleaned_data
+        cleaned = self.cleaned_data
         names = {}
         for field in ("donor", "area"):
             names[field] = {obj.slug: obj.name for obj in cleaned.get(field) or []}
@@ -110,6 +152,88 @@ class ProjectFilter(django_filters.FilterSet):
                 )
         return active
 
+    def canonical_query(self, page=1):
+        """The list's state as a query string: valid values only, empty and default ones dropped, in a fixed order.
+
+        Two addresses that list the same projects in the same order give the same string
+        (repeated or reordered slugs, "10.00" and "10", sort=title and no sort when not searching).
+        The page comes last, and only after the first.
+        """
+        cleaned = self.cleaned_data
+        pairs = []
+        search = " ".join((cleaned.get("q") or "").split())
+        if search:
+            pairs.append(("q", search))
+        for name in ("donor", "area"):
+            pairs += [(name, slug) for slug in sorted({entry.slug for entry in cleaned.get(name) or []})]
+        if cleaned.get("status"):
+            pairs.append(("status", cleaned["status"].slug))
+        if cleaned.get("currency"):
+            pairs.append(("currency", cleaned["currency"]))
+        for name in ("min_amount", "max_amount"):
+            if cleaned.get(name) is not None:
+                pairs.append((name, plain_number(cleaned[name])))
+        sort = cleaned.get("sort") or DEFAULT_SORT
+        same_as_default = sort == DEFAULT_SORT or (sort == "title" and not search)
+        if not same_as_default:
+            pairs.append(("sort", sort))
+        if page > 1:
+            pairs.append(("page", page))
+        return urlencode(pairs)
+
+    def facets(self):
+        """For donor, area, status and currency: every option, with how many projects it would list.
+
+        Each facet's counts apply every OTHER filter in force, never its own: a donor's count is how
+        many of the projects the other filters keep that donor funds, so ticking a second donor (donors
+        combine with "or") adds about that many. One grouped query per facet, whatever the catalogue's size.
+        Returns {"donor": [FacetOption, ...], "area": [...], "status": [...], "currency": [...]}.
+        """
+        cleaned = self.cleaned_data
+
+        def kept_by_the_others(facet):
+            return self.narrowed(self.queryset, leave_out=facet).values("pk")
+
+        def chosen(name):
+            return set(self.data.getlist(name)) if self.is_bound else set()
+
+        donors = Donor.objects.order_by("name").annotate(
+            count=Count("fundings__project", filter=Q(fundings__project__in=kept_by_the_others("donor")), distinct=True)
+        )
+        areas = Area.objects.order_by("name").annotate(
+            count=Count("projects", filter=Q(projects__in=kept_by_the_others("area")))
+        )
+        statuses = Status.objects.annotate(count=Count("projects", filter=Q(projects__in=kept_by_the_others("status"))))
+        # A currency's count keeps the amount bounds: they compare grants in that currency.
+        grants = Funding.objects.within(min_amount=cleaned.get("min_amount"), max_amount=cleaned.get("max_amount"))
+        per_currency = dict(
+            grants.filter(project__in=kept_by_the_others("currency"))
+            .order_by()
+            .values_list("currency")
+            .annotate(count=Count("project", distinct=True))
+        )
+        return {
+            "donor": [FacetOption(d.slug, d.name, d.count, d.slug in chosen("donor")) for d in donors],
+            "area": [FacetOption(a.slug, a.name, a.count, a.slug in chosen("area")) for a in areas],
+            "status": [FacetOption(s.slug, s.name, s.count, s.slug in chosen("status")) for s in statuses],
+            "currency": [
+                FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
+                for code, label in Currency.choices
+            ],
+        }
+
+    def narrowed(self, queryset, leave_out=None):
+        """`queryset` narrowed by every valid filter except `leave_out` (a facet's own), not yet ordered."""
+        cleaned = self.cleaned_data
+        for name, value in cleaned.items():
+            if name != leave_out:
+                queryset = self.filters[name].filter(queryset, value)
+        currency = None if leave_out == "currency" else cleaned.get("currency")
+        low, high = cleaned.get("min_amount"), cleaned.get("max_amount")
+        if currency or low is not None or high is not None:
+            queryset = queryset.with_funding(currency=currency or None, min_amount=low, max_amount=high)
+        return queryset
+
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
@@ -120,16 +244,11 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.in_areas(value) if value else queryset
 
     def filter_funding(self, queryset, name, value):
-        # Currency and the amount bounds are applied together, to one grant, in filter_queryset.
+        # Currency and the amount bounds are applied together, to one grant, in narrowed().
         return queryset
 
     def filter_sort(self, queryset, name, value):
         return queryset
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        currency, low, high = data.get("currency"), data.get("min_amount"), data.get("max_amount")
-        if currency or low is not None or high is not None:
-            queryset = queryset.with_funding(currency=currency or None, min_amount=low, max_amount=high)
-        return queryset.ordered_by(data.get("sort") or DEFAULT_SORT)
+        return self.narrowed(queryset).ordered_by(self.cleaned_data.get("sort") or DEFAULT_SORT)

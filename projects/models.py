@@ -11,6 +11,7 @@ with a friendlier message for forms.
 
 import re
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -198,6 +199,10 @@ class Project(models.Model):
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = models.DateTimeField(default=timezone.now, editable=False)
+    # PostgreSQL's weighted full-text document (title, the names of donors, areas and partners, text),
+    # kept current by projects.signals and read through a GIN index that migration 0004 makes on
+    # PostgreSQL only. Always empty on SQLite, where search matches words directly.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -451,3 +456,5 @@ class CatalogueGeneration(models.Model):
 
     class Meta:
         verbose_name = "catalogue generation"
+        # Nobody edits it: no permissions to grant (the Editors group takes every catalogue permission).
+        default_permissions = ()

@@ -1,16 +1,39 @@
 """What the catalogue can be asked. Views, filters and commands call these; they never build joins themselves."""
 
 import datetime
+import re
 
 from django.apps import apps
-from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connections, models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    StringAgg,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
 
 # What an empty sort key counts as in a descending sort, so it comes last: below any date, and below
 # any grant (amounts are positive: funding_amount_positive).
 EARLIEST_DATE = datetime.date(1, 1, 1)
 NO_GRANT = 0
+# English stemming: "border" finds "borders", "managing" finds "management".
+SEARCH_CONFIG = "english"
+# What ts_headline puts around each match: control characters no project text uses, so that
+# projects.templatetags.catalogue.highlight can escape everything else and mark only these.
+MATCH_START, MATCH_END = "\x02", "\x03"
+# A quoted phrase or a word, either with a leading minus: how the SQLite fallback reads a query.
+SEARCH_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
 
 
 def _model(name):
@@ -27,6 +50,45 @@ class NaturalKeyQuerySet(models.QuerySet):
 
 def _grants_with_donors():
     return Prefetch("fundings", queryset=_model("Funding").objects.select_related("donor").order_by("donor__name"))
+
+
+def search_terms(query):
+    """'"border police" -asylum' -> (["border police"], ["asylum"]): what must and must not appear.
+
+    Terms without a letter or digit ("-", a lone quote) are dropped, as PostgreSQL's parser drops them.
+    """
+    wanted, unwanted = [], []
+    for minus, phrase, word in SEARCH_TERM.findall(query):
+        term = " ".join((phrase or word).replace('"', " ").split())
+        if any(character.isalnum() for character in term):
+            (unwanted if minus else wanted).append(term)
+    return wanted, unwanted
+
+
+def _joined_names(rows, *fields):
+    """A correlated subquery: the `fields` of one project's `rows` (its grants' donors, ...) as one string."""
+    parts = []
+    for field in fields:
+        parts += [F(field), Value(" ")]
+    names = rows.filter(project=OuterRef("pk")).order_by().values("project")
+    # Ordered, so the same rows always give the same document.
+    joined = StringAgg(Concat(*parts), Value(" "), order_by=fields[0])
+    return Subquery(names.annotate(names=joined).values("names"))
+
+
+def search_document():
+    """The weighted full-text document of a project: title A; donor, area and partner names B; text C."""
+    Project = _model("Project")
+    related_names = [
+        _joined_names(_model("Funding").objects.all(), "donor__name", "donor__short_name"),
+        _joined_names(Project.areas.through.objects.all(), "area__name"),
+        _joined_names(_model("Partnership").objects.all(), "partner__name", "partner__short_name"),
+    ]
+    return (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector(*related_names, weight="B", config=SEARCH_CONFIG)
+        + SearchVector("text", weight="C", config=SEARCH_CONFIG)
+    )
 
 
 class ProjectQuerySet(NaturalKeyQuerySet):
@@ -55,13 +117,77 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
         )
 
+    def _on_postgresql(self):
+        return connections[self.db].vendor == "postgresql"
+
     def search(self, query):
-        """Projects whose title or text contains every word of `query` (case-insensitive)."""
-        words = query.split()
+        """Projects matching a visitor's search, annotated with `search_rank` (higher is better).
+
+        On PostgreSQL: full-text search of the stored document (search_document()) through its GIN
+        index, in web-search syntax ("a phrase", -word, or), with English stemming, ranked by SearchRank.
+        On SQLite: every word or quoted phrase must appear in the title, the text or the name of a donor,
+        area or partner (case-insensitive), and no -word may; the rank counts the terms in the title.
+        """
+        if self._on_postgresql():
+            search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+            return self.filter(search_vector=search_query).annotate(
+                search_rank=SearchRank(F("search_vector"), search_query)
+            )
+        wanted, unwanted = search_terms(query)
+        if not wanted and not unwanted:
+            return self.none()
         condition = Q()
-        for word in words:
-            condition &= Q(title__icontains=word) | Q(text__icontains=word)
-        return self.filter(condition)
+        for term in wanted:
+            condition &= self._mentions(term)
+        for term in unwanted:
+            condition &= ~self._mentions(term)
+        in_title = [Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in wanted]
+        return self.filter(condition).annotate(search_rank=sum(in_title, Value(0)))
+
+    def _mentions(self, term):
+        """Q: the project's title, text, or a donor's, area's or partner's name contains `term`."""
+        Funding, Partnership = _model("Funding"), _model("Partnership")
+        areas = _model("Project").areas.through.objects
+        return (
+            Q(title__icontains=term)
+            | Q(text__icontains=term)
+            | Exists(
+                Funding.objects.filter(project=OuterRef("pk"))
+                .filter(Q(donor__name__icontains=term) | Q(donor__short_name__icontains=term))
+            )
+            | Exists(areas.filter(project=OuterRef("pk"), area__name__icontains=term))
+            | Exists(
+                Partnership.objects.filter(project=OuterRef("pk"))
+                .filter(Q(partner__name__icontains=term) | Q(partner__short_name__icontains=term))
+            )
+        )
+
+    def with_search_headlines(self, query):
+        """Annotate `title_headline` and `text_headline`: the title and the best passages of the text with the
+        matches of `query` between MATCH_START and MATCH_END. PostgreSQL only (SQLite lists plain rows).
+
+        ts_headline reads the whole text: apply this to the page shown, never to a count or an export.
+        """
+        if not query or not self._on_postgresql():
+            return self
+        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        marks = {"config": SEARCH_CONFIG, "start_sel": MATCH_START, "stop_sel": MATCH_END}
+        return self.annotate(
+            title_headline=SearchHeadline("title", search_query, highlight_all=True, **marks),
+            text_headline=SearchHeadline(
+                "text", search_query, max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ", **marks
+            ),
+        )
+
+    def refresh_search_vectors(self):
+        """Recompute the stored search document of these projects (PostgreSQL; nothing to do on SQLite).
+
+        projects.signals calls this after every save or delete through the ORM. bulk_create() and
+        update() send no signals: call it yourself after them. Returns the number of rows updated.
+        """
+        if not self._on_postgresql():
+            return 0
+        return self.update(search_vector=search_document())
 
     def funded_by(self, donors):
         """Projects funded by any of `donors` (an iterable of Donor)."""
@@ -79,23 +205,20 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         The amount bounds compare within one grant (and one currency when given),
         so "USD, at least 500,000" never matches a EUR grant.
         """
-        grants = _model("Funding").objects.filter(project=OuterRef("pk"), amount__isnull=False)
-        if currency:
-            grants = grants.filter(currency=currency)
-        if min_amount is not None:
-            grants = grants.filter(amount__gte=min_amount)
-        if max_amount is not None:
-            grants = grants.filter(amount__lte=max_amount)
-        return self.filter(Exists(grants))
+        grants = _model("Funding").objects.within(currency, min_amount, max_amount)
+        return self.filter(Exists(grants.filter(project=OuterRef("pk"))))
 
     def ordered_by(self, sort):
-        """Order by a public sort key: title, amount or start, "-" for descending.
+        """Order by a public sort key: relevance, title, amount or start, "-" for descending.
 
         Projects with no stated amount or start date go last in both directions. Each order is
-        the one an index of Project.Meta holds (descending: COALESCE to the lowest value).
+        the one an index of Project.Meta holds (descending: COALESCE to the lowest value). Relevance
+        needs search() first (its `search_rank`); without a search it orders by title.
         """
         descending = sort.startswith("-")
         key = sort.lstrip("-")
+        if key == "relevance" and "search_rank" in self.query.annotations:
+            return self.order_by(F("search_rank").desc(), "title", "slug")
         if key == "amount":
             field, lowest = "largest_grant", Value(NO_GRANT)
         elif key == "start":
@@ -143,6 +266,17 @@ class DonorQuerySet(NaturalKeyQuerySet):
 class FundingQuerySet(models.QuerySet):
     def get_by_natural_key(self, project_slug, donor_slug):
         return self.get(project__slug=project_slug, donor__slug=donor_slug)
+
+    def within(self, currency=None, min_amount=None, max_amount=None):
+        """Grants with a stated amount, in `currency` and between the bounds (inclusive) where given."""
+        grants = self.filter(amount__isnull=False)
+        if currency:
+            grants = grants.filter(currency=currency)
+        if min_amount is not None:
+            grants = grants.filter(amount__gte=min_amount)
+        if max_amount is not None:
+            grants = grants.filter(amount__lte=max_amount)
+        return grants
 
     def totals_by_currency(self, *group_by):
         """Stated amounts summed per currency, never across currencies.

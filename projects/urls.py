@@ -1,10 +1,13 @@
 """Public URLs. They are a contract: stable and shareable; change none without a redirect."""
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .sitemaps import SITEMAPS
 
 app_name = "projects"
 
+# The pages, which a language prefix may one day wrap (i18n_patterns in portal/urls.py).
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
@@ -13,4 +16,14 @@ urlpatterns = [
     path("donors/<slug:slug>/", views.DonorDetailView.as_view(), name="donor_detail"),
     path("areas/", views.AreaListView.as_view(), name="area_list"),
     path("areas/<slug:slug>/", views.AreaDetailView.as_view(), name="area_detail"),
+    path("context/", views.ContextView.as_view(), name="context"),
+]
+
+# Files, not pages: the same in every language, so never under a language prefix. portal/urls.py
+# includes them without a namespace, beside /healthz.
+unprefixed_urlpatterns = [
+    path("projects/export.csv", views.ProjectExportView.as_view(file_format="csv"), name="project_export_csv"),
+    path("projects/export.json", views.ProjectExportView.as_view(file_format="json"), name="project_export_json"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -3,12 +3,22 @@
 from itertools import groupby
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from . import exports
+from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
+from .structured_data import project_schema
+
+
+def with_query(path, query):
+    return f"{path}?{query}" if query else path
 
 
 def key_figures(figures):
@@ -36,13 +46,38 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         published = Project.objects.published()
-        figures = ContextFigure.objects.published().filter(period_start__isnull=False).select_related("project")
+        figures = key_figures(
+            ContextFigure.objects.published().filter(period_start__isnull=False).select_related("project")
+        )
+        per_donor = Funding.objects.filter(project__is_published=True).totals_by_currency(
+            "donor__name", "donor__short_name"
+        )
         return super().get_context_data(
             project_count=published.count(),
             donor_count=Donor.objects.with_project_counts().filter(project_count__gt=0).count(),
             totals=Funding.objects.filter(project__is_published=True).totals_by_currency(),
-            key_figures=key_figures(figures),
+            funding_charts=funding_charts(
+                (row["currency"], row["donor__short_name"] or row["donor__name"], row["total"]) for row in per_donor
+            ),
+            per_donor=per_donor,
+            key_figures=figures,
+            timeline=figures_timeline(figure for figure, _projects in figures),
             areas=Area.objects.with_project_counts().filter(project_count__gt=0),
+            **kwargs,
+        )
+
+
+class ContextView(TemplateView):
+    """Every migration-context figure the published projects cite, with its sentence, and their timeline."""
+
+    template_name = "projects/context.html"
+
+    def get_context_data(self, **kwargs):
+        figures = list(ContextFigure.objects.published().select_related("project"))
+        dated = key_figures([figure for figure in figures if figure.period_start])
+        return super().get_context_data(
+            figures=figures,
+            timeline=figures_timeline(figure for figure, _projects in dated),
             **kwargs,
         )
 
@@ -64,10 +99,58 @@ class ProjectListView(FilterView):
             response.status_code = 400
         return response
 
+    def paginate_queryset(self, queryset, page_size):
+        # Highlighted matches for the rows shown only: never for the count or the facets.
+        return super().paginate_queryset(queryset.with_search_headlines(self.filterset.search_query), page_size)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["active_filters"] = self.filterset.active_filters()
+        query = self.filterset.canonical_query()
+        canonical = with_query(
+            reverse("projects:project_list"), self.filterset.canonical_query(page=context["page_obj"].number)
+        )
+        context.update(
+            active_filters=self.filterset.active_filters(),
+            facets=self.filterset.facets(),
+            canonical_url=self.request.build_absolute_uri(canonical),
+            export_csv_url=with_query(reverse("project_export_csv"), query),
+            export_json_url=with_query(reverse("project_export_json"), query),
+        )
         return context
+
+
+class ProjectExportView(View):
+    """The filtered list as a file, every page of it: the list's parameters, validated the same way.
+
+    An invalid parameter answers 400 with a plain message: a file that silently ignored a filter
+    would not be the list the visitor asked for.
+    """
+
+    file_format = None  # "csv" or "json"
+    content_types = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+    def get(self, request):
+        filterset = ProjectFilter(request.GET, queryset=Project.objects.for_listing())
+        if not filterset.is_valid():
+            problems = [
+                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {message}"
+                for name, messages in filterset.errors.items()
+                for message in messages
+            ]
+            return HttpResponseBadRequest(
+                _("The export could not be made. Fix these parameters and try again:") + "\n" + "\n".join(problems) + "\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        projects = filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE)
+        absolute_url = request.build_absolute_uri
+        if self.file_format == "csv":
+            lines = exports.csv_lines(projects, absolute_url)
+        else:
+            source = absolute_url(with_query(reverse("projects:project_list"), filterset.canonical_query()))
+            lines = exports.json_chunks(projects, absolute_url, source)
+        response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
+        response["Content-Disposition"] = f'attachment; filename="iom-serbia-projects.{self.file_format}"'
+        return response
 
 
 class ProjectDetailView(DetailView):
@@ -78,7 +161,11 @@ class ProjectDetailView(DetailView):
     context_object_name = "project"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(related=Project.objects.related_to(self.object), **kwargs)
+        return super().get_context_data(
+            related=Project.objects.related_to(self.object),
+            structured_data=project_schema(self.object, self.request.build_absolute_uri),
+            **kwargs,
+        )
 
 
 class DonorListView(ListView):
@@ -105,9 +192,11 @@ class DonorDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         grants = Funding.objects.filter(donor=self.object, project__is_published=True)
+        fundings = grants.select_related("project").order_by("project__title")
         return super().get_context_data(
-            fundings=grants.select_related("project").order_by("project__title"),
+            fundings=fundings,
             totals=grants.totals_by_currency(),
+            funding_charts=funding_charts((g.currency, g.project.title, g.amount) for g in fundings),
             **kwargs,
         )
 
@@ -132,6 +221,17 @@ class AreaDetailView(DetailView):
             totals=Funding.objects.filter(project__in=projects).totals_by_currency(),
             **kwargs,
         )
+
+
+def robots_txt(request):
+    """For crawlers: everything but the staff's admin, and where the sitemap is."""
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        f"Disallow: {reverse('admin:index')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def healthz(request):

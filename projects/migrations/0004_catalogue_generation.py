@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'catalogue generation',
+                'default_permissions': (),
             },
         ),
         migrations.RunPython(create_the_row, migrations.RunPython.noop),

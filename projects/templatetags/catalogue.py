@@ -1,13 +1,23 @@
 """How the portal says money, figures and dates, the same way on every page."""
 
+import json
+import re
 from decimal import Decimal
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.dates import MONTHS
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from projects.models import FigureQualifier, Precision
+from projects.querysets import MATCH_END, MATCH_START
 
 register = template.Library()
+
+MATCH = re.compile(f"{MATCH_START}(.*?){MATCH_END}", flags=re.DOTALL)
+# What json_script escapes: inside <script>, "</script>" or "<!--" in a text can then never end the element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 NOT_STATED = "not stated"
 
@@ -32,6 +42,17 @@ def money(amount, currency=""):
 def grant(funding):
     """A Funding row's amount: "USD 650,000" or "not stated"."""
     return money(funding.amount, funding.currency)
+
+
+@register.filter
+def plain_number(amount):
+    """Decimal("650000.00") -> "650000", Decimal("12.50") -> "12.5": digits any program reads; None -> ""."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return format(amount.normalize(), "f")
 
 
 @register.filter
@@ -96,3 +117,47 @@ def in_minutes(delta):
     """A timedelta as a phrase staff read at a glance: "15 minutes", "1 minute"."""
     minutes = max(1, round(delta.total_seconds() / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.filter
+def highlight(headline):
+    """A search headline as HTML: all of it escaped, then only the matches the database marked put in <mark>.
+
+    The text is never trusted as HTML: markup in a project's text shows as text.
+    """
+    marked = MATCH.sub(r"<mark>\1</mark>", escape(headline))
+    return mark_safe(marked.replace(MATCH_START, "").replace(MATCH_END, ""))
+
+
+@register.filter
+def json_ld(data):
+    """`data` as a schema.org JSON-LD block. Browsers never run it (it is data, so the CSP allows it), and it
+    is escaped the way json_script escapes, so no text can close the element early."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist  # "nodelist", so {% extends %} finds the blocks inside
+        self.name = name
+
+    def render(self, context):
+        # Already rendered (and escaped) by the template engine: keep it as it is, white space folded.
+        context[self.name] = mark_safe(" ".join(self.nodelist.render(context).split()))
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """{% capture as name %}...{% endcapture %}: render the enclosed template once and keep it in `name`.
+
+    base.html captures the title and description blocks, so <title>, the meta description and the
+    Open Graph tags all say the same thing.
+    """
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Use {% capture as name %}...{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])

@@ -42,3 +42,10 @@ def fresh_content_type_cache():
     """Tests that flush the database (backup restores) replace the content types; Django caches them
     per process, so a stale id would leak into the next test's edit history."""
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture
+def catalogue(db, settings):
+    """The real catalogue, loaded from the fixtures as an operator would."""
+    settings.CATALOGUE_FIXTURES_DIR = settings.BASE_DIR / "fixtures"
+    call_command("reload_catalogue", verbosity=0)

@@ -29,6 +29,12 @@ PUBLIC_PAGES = [
     "/donors/european-union/",
     "/areas/",
     "/areas/asylum-and-reception/",
+    "/context/",
+    # Search results (highlighted matches on PostgreSQL), a zero-count facet kept because it is chosen.
+    "/projects/?q=%22western+balkan%22+-smuggling",
+    "/projects/?donor=european-union&area=community-support&status=completed&currency=GBP",
+    "/projects/?page=1&q=%3Cb%3Eborder%3C%2Fb%3E",
+    "/donors/inl-us-state-department/",
     "/projects/no-such-project/",
 ]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -104,13 +103,6 @@ def figure_cards(response):
         facts["quote"] = card.by_tag["blockquote"][0]
         cards.append(facts)
     return cards
-
-
-@pytest.fixture
-def catalogue(db, settings):
-    """The real catalogue, loaded from the fixtures as an operator would."""
-    settings.CATALOGUE_FIXTURES_DIR = settings.BASE_DIR / "fixtures"
-    call_command("reload_catalogue", verbosity=0)
 
 
 # Home -------------------------------------------------------------------------------------------------------
@@ -587,9 +579,13 @@ PAGE_CACHE = 1
 
 @pytest.mark.parametrize("size", SIZES)
 def test_project_list_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
-    """Guards against N+1 on the list: donors, areas and status of each row come prefetched."""
+    """Guards against N+1 on the list: donors, areas and status of each row come prefetched.
+
+    8: the count, the page, its areas, its grants with donors, then one grouped query per facet
+    (donor, area, status, currency), which also lists the facets' options.
+    """
     build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + 7):
+    with django_assert_num_queries(PAGE_CACHE + 8):
         response = client.get(LIST)
     assert response.status_code == 200
 
@@ -598,13 +594,16 @@ def test_project_list_query_count_does_not_grow_with_the_catalogue(client, djang
 def test_filtered_and_sorted_project_list_query_count_does_not_grow_with_the_catalogue(
     client, django_assert_num_queries, size
 ):
-    """Guards against N+1 on the filtered list, with every filter and the amount sort in force."""
+    """Guards against N+1 on the filtered list, with every filter and the amount sort in force.
+
+    10: the 8 of the unfiltered list, and one query each to check the donor and area slugs.
+    """
     _, areas, donors = build_catalogue(size)
     query = (
         f"q=helps&donor={donors[0].slug}&donor={donors[1].slug}&area={areas[0].slug}"
         "&currency=USD&min_amount=1&sort=-amount"
     )
-    with django_assert_num_queries(PAGE_CACHE + 9):
+    with django_assert_num_queries(PAGE_CACHE + 10):
         response = client.get(f"{LIST}?{query}")
     assert response.status_code == 200
 
@@ -622,9 +621,9 @@ def test_project_detail_query_count_does_not_grow_with_grants_partners_figures_o
 
 @pytest.mark.parametrize("size", SIZES)
 def test_home_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
-    """Guards against N+1 on the home page: counts, totals, figures and areas come in fixed queries."""
+    """Guards against N+1 on the home page: counts, totals, the funding chart, figures and areas come in fixed queries."""
     build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + 5):
+    with django_assert_num_queries(PAGE_CACHE + 6):
         response = client.get(HOME)
     assert response.status_code == 200
 
@@ -644,6 +643,24 @@ def test_area_detail_query_count_does_not_grow_with_the_area_projects(client, dj
     _, areas, _ = build_catalogue(size)
     with django_assert_num_queries(PAGE_CACHE + 5):
         response = client.get(areas[0].get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_context_page_query_count_does_not_grow_with_the_figures(client, django_assert_num_queries, size):
+    """Guards against N+1 on the context page: every figure comes with its project in one query."""
+    build_catalogue(size)
+    with django_assert_num_queries(PAGE_CACHE + 1):
+        response = client.get(reverse("projects:context"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_searched_project_list_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
+    """Guards against N+1 on a search sorted by relevance (with highlighted matches on PostgreSQL)."""
+    build_catalogue(size)
+    with django_assert_num_queries(PAGE_CACHE + 8):
+        response = client.get(f"{LIST}?q=helps+migrants")
     assert response.status_code == 200
 
 
@@ -670,6 +687,7 @@ PAGES = [
     "/donors/european-union/",
     "/areas/",
     "/areas/border-management/",
+    "/context/",
     "/projects/no-such-project/",
 ]
 

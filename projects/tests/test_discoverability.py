@@ -1,0 +1,187 @@
+"""What search engines and link previews read: sitemap.xml, robots.txt, meta and Open Graph tags, JSON-LD."""
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Project
+
+from .factories import make_area, make_donor, make_funding, make_project
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+CROBOWEB = "/projects/croboweb-cross-border-cooperation/"
+
+
+def head_tags(response):
+    """{"description": ..., "og:title": ..., "canonical": ...}: the page's meta and link tags, unescaped."""
+    page = response.content.decode()
+    tags = {name: html.unescape(value) for name, value in re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', page)}
+    canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', page)
+    if canonical:
+        tags["canonical"] = html.unescape(canonical[0])
+    (title,) = re.findall(r"<title>(.*?)</title>", page, flags=re.S)
+    tags["title"] = html.unescape(title)
+    return tags
+
+
+def json_ld_blocks(response):
+    return re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), flags=re.S)
+
+
+# sitemap.xml and robots.txt -------------------------------------------------------------------------------------
+
+
+def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and_area(client, catalogue):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    root = ElementTree.fromstring(response.content)
+    locations = [loc.text for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
+    assert locations[:3] == ["http://testserver/", "http://testserver/projects/", "http://testserver/context/"]
+    for project in Project.objects.all():
+        assert f"http://testserver{project.get_absolute_url()}" in locations
+    assert "http://testserver/donors/inl-us-state-department/" in locations
+    assert "http://testserver/areas/community-support/" in locations
+    assert len(locations) == 3 + 7 + 3 + 6
+
+
+def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):
+    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    project = Project.objects.get(slug="croboweb-cross-border-cooperation")
+    for url in root.findall("s:url", SITEMAP_NS):
+        if url.find("s:loc", SITEMAP_NS).text.endswith(CROBOWEB):
+            assert url.find("s:lastmod", SITEMAP_NS).text == project.updated.date().isoformat()
+            break
+    else:
+        pytest.fail("CROBOWEB is not in the sitemap")
+
+
+def test_the_sitemap_leaves_out_unpublished_projects_and_entries_with_no_published_project(client):
+    area, donor = make_area("Border management", slug="border"), make_donor("European Union", slug="eu")
+    make_funding(make_project("Public Project", areas=[area]), donor)
+    hidden = make_project("Hidden Project", areas=[make_area("Secret Area", slug="secret")], is_published=False)
+    make_funding(hidden, make_donor("Secret Donor", slug="secret-donor"))
+    text = client.get("/sitemap.xml").content.decode()
+    assert "/projects/public-project/" in text and "/areas/border/" in text and "/donors/eu/" in text
+    assert "hidden-project" not in text and "secret" not in text
+
+
+def test_robots_txt_allows_all_but_the_admin_and_points_at_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "User-agent: *\nAllow: /\nDisallow: /admin/\nSitemap: http://testserver/sitemap.xml\n"
+    )
+
+
+@pytest.mark.parametrize("query", ["p=abc", "p=0", "p=99", "p=%00", "p=" + "9" * 400])
+def test_an_odd_sitemap_page_answers_404_never_a_server_error(client, catalogue, query):
+    assert client.get(f"/sitemap.xml?{query}").status_code == 404
+
+
+def test_sitemap_and_robots_live_outside_any_language_prefix():
+    assert (reverse("sitemap"), reverse("robots_txt")) == ("/sitemap.xml", "/robots.txt")
+
+
+# Meta description, canonical link and Open Graph -----------------------------------------------------------------
+
+PAGES = ["/", "/projects/", CROBOWEB, "/donors/", "/donors/european-union/", "/areas/", "/areas/border-management/",
+         "/context/"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_a_description_a_canonical_link_and_open_graph_tags(client, catalogue, url):
+    tags = head_tags(client.get(url))
+    assert tags["canonical"] == f"http://testserver{url}"
+    assert tags["og:url"] == tags["canonical"]
+    assert tags["og:title"] and tags["title"] == f"{tags['og:title']} – IOM Serbia Project Catalogue"
+    assert len(tags["description"]) > 40
+    assert tags["og:description"] == tags["description"]
+    assert tags["og:type"] == ("article" if url == CROBOWEB else "website")
+    assert tags["og:site_name"] == "IOM Serbia Project Catalogue"
+
+
+def test_a_project_page_describes_itself_with_its_own_title_and_text(client, catalogue):
+    tags = head_tags(client.get(CROBOWEB))
+    assert tags["og:title"] == "Strenthening Cross-Border Cooperation Along the Western Balkan Route (CROBOWEB)"
+    assert tags["description"].startswith("This one year project has been financed by the International Narcotics")
+    assert "\n" not in tags["description"]
+
+
+def test_the_canonical_link_of_a_page_drops_its_query_string(client, catalogue):
+    tags = head_tags(client.get(f"{CROBOWEB}?utm_source=newsletter&x=%3Cb%3E"))
+    assert tags["canonical"] == f"http://testserver{CROBOWEB}"
+
+
+def test_a_page_that_is_not_found_has_no_canonical_link(client, catalogue):
+    response = client.get("/projects/no-such-project/")
+    assert response.status_code == 404
+    assert "canonical" not in head_tags(response)
+    assert "og:url" not in head_tags(response)
+
+
+def test_titles_and_descriptions_are_escaped_in_the_head(client):
+    make_project('Roads & "Bridges" <b>', slug="roads", text='A text with "quotes" & <tags>.')
+    response = client.get("/projects/roads/")
+    page = response.content.decode()
+    assert '<meta property="og:title" content="Roads &amp; &quot;Bridges&quot; &lt;b&gt;">' in page
+    assert head_tags(response)["description"] == 'A text with "quotes" & <tags>.'
+
+
+# JSON-LD ------------------------------------------------------------------------------------------------------
+
+
+def test_a_project_page_describes_the_project_in_schema_org_json_ld(client, catalogue):
+    (block,) = json_ld_blocks(client.get(CROBOWEB))
+    data = json.loads(block)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "Project"
+    assert data["name"] == "Strenthening Cross-Border Cooperation Along the Western Balkan Route (CROBOWEB)"
+    assert data["url"] == f"http://testserver{CROBOWEB}"
+    assert data["funder"] == [{
+        "@type": "Organization",
+        "name": "International Narcotics and Law Enforcement Affairs, US State Department",
+        "url": "http://testserver/donors/inl-us-state-department/",
+    }]
+    assert data["funding"][0]["amount"] == {"@type": "MonetaryAmount", "currency": "USD", "value": "650000.00"}
+    assert data["keywords"] == ["Border management", "Counter-smuggling and trafficking"]
+    assert data["areaServed"] == ["Serbia", "FYRM", "Greece"]
+
+
+def test_json_ld_gives_a_start_date_at_the_precision_the_text_gives(client, catalogue):
+    (block,) = json_ld_blocks(client.get("/projects/increasing-capacities-irregular-migration/"))
+    assert json.loads(block)["foundingDate"] == "2015-09"
+
+
+def test_json_ld_states_no_amount_where_the_text_states_none(client):
+    project = make_project("Unknown Amount Project")
+    make_funding(project, make_donor("Swiss Agency", slug="swiss"), amount=None)
+    (block,) = json_ld_blocks(client.get(project.get_absolute_url()))
+    data = json.loads(block)
+    assert [funder["name"] for funder in data["funder"]] == ["Swiss Agency"]
+    assert "funding" not in data and "foundingDate" not in data
+
+
+def test_no_text_can_close_the_json_ld_block_early(client):
+    title = '</script><script>alert(1)</script> <!-- & "quotes"'
+    project = make_project(title, slug="hostile", text=f"{title}\n\nMore.")
+    response = client.get(project.get_absolute_url())
+    (block,) = json_ld_blocks(response)
+    assert "<" not in block and ">" not in block
+    assert json.loads(block)["name"] == title
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_only_project_pages_carry_json_ld_and_no_page_has_an_executable_inline_script(client, catalogue):
+    for url in PAGES:
+        response = client.get(url)
+        scripts = re.findall(r"<script([^>]*)>", response.content.decode())
+        assert scripts == ([' type="application/ld+json"'] if url == CROBOWEB else []), url
+    assert "script-src 'self'" in client.get(CROBOWEB)["Content-Security-Policy"]

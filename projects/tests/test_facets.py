@@ -1,0 +1,244 @@
+"""Facet counts beside the list, and the list's canonical URL."""
+
+import html
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from .factories import make_area, make_donor, make_funding, make_project, make_status
+from .test_filters import listed_titles
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("projects:project_list")
+
+
+class FacetParser(HTMLParser):
+    """The filter form's choices: {"donor": {"eu": {"label", "count", "checked", "disabled"}}, "status": {...}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.choices = {}
+        self.labels = {}  # input id -> label text
+        self.inputs = {}  # input id -> (name, value, checked, disabled)
+        self.label_for = None
+        self.select = None
+        self.option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "checkbox":
+            self.inputs[attrs["id"]] = (attrs["name"], attrs["value"], "checked" in attrs, "disabled" in attrs)
+        elif tag == "label" and attrs.get("for"):
+            self.label_for = attrs["for"]
+            self.labels[self.label_for] = ""
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select:
+            self.option = {"value": attrs["value"], "text": "", "checked": "selected" in attrs, "disabled": "disabled" in attrs}
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.label_for = None
+        elif tag == "option" and self.option is not None:
+            self.add(self.select, self.option["value"], self.option["text"], self.option["checked"], self.option["disabled"])
+            self.option = None
+        elif tag == "select":
+            self.select = None
+
+    def handle_data(self, data):
+        if self.label_for:
+            self.labels[self.label_for] += data
+        if self.option is not None:
+            self.option["text"] += data
+
+    def add(self, name, value, text, checked, disabled):
+        match = re.fullmatch(r"(.*) \((\d+)(?: projects?)?\)", " ".join(text.split()))
+        if match:
+            self.choices.setdefault(name, {})[value] = {
+                "label": match[1], "count": int(match[2]), "checked": checked, "disabled": disabled
+            }
+
+    def close(self):
+        super().close()
+        for input_id, (name, value, checked, disabled) in self.inputs.items():
+            self.add(name, value, self.labels.get(input_id, ""), checked, disabled)
+
+
+def facets(client, query=""):
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code in (200, 400)
+    parser = FacetParser()
+    parser.feed(response.content.decode())
+    parser.close()
+    return parser.choices
+
+
+def counts(choices):
+    return {value: choice["count"] for value, choice in choices.items()}
+
+
+@pytest.fixture
+def catalogue_of_four(db):
+    """Four published projects and a hidden one, with donors, areas, statuses and grants in two currencies."""
+    completed, ongoing = make_status("Completed"), make_status("Ongoing", order=2)
+    eu, inl, iom = make_donor("European Union", slug="eu"), make_donor("INL", slug="inl"), make_donor("IOM Fund", slug="iom")
+    make_donor("Unused Donor", slug="unused")
+    border, asylum = make_area("Border management", slug="border"), make_area("Asylum and reception", slug="asylum")
+    make_area("Empty Area", slug="empty")
+    first = make_project("Border One", areas=[border], status=completed, text="Police equipment.")
+    make_funding(first, eu, amount="1000000", currency="EUR")
+    make_funding(first, inl, amount="100", currency="USD")
+    second = make_project("Border Two", areas=[border, asylum], status=completed, text="Police training.")
+    make_funding(second, inl, amount="650000", currency="USD")
+    third = make_project("Asylum Three", areas=[asylum], status=ongoing, text="Beds for centres.")
+    make_funding(third, iom, amount="130000", currency="USD")
+    make_project("Asylum Four", areas=[asylum], status=completed, text="Kitchens for centres.")
+    hidden = make_project("Hidden Five", areas=[border], status=completed, is_published=False)
+    make_funding(hidden, make_donor("Hidden Donor", slug="hidden"), amount="5", currency="GBP")
+
+
+def test_without_filters_each_option_counts_its_published_projects(client, catalogue_of_four):
+    choices = facets(client)
+    assert counts(choices["donor"]) == {"eu": 1, "inl": 2, "iom": 1, "unused": 0, "hidden": 0}
+    assert counts(choices["area"]) == {"asylum": 3, "border": 2, "empty": 0}
+    assert counts(choices["status"]) == {"completed": 3, "ongoing": 1}
+    assert counts(choices["currency"])["USD"] == 3
+    assert counts(choices["currency"])["EUR"] == 1
+    assert counts(choices["currency"])["GBP"] == 0  # only an unpublished project has a GBP grant
+
+
+def test_donor_counts_apply_the_other_filters_but_not_the_donor_filter(client, catalogue_of_four):
+    choices = facets(client, "donor=eu&area=border")
+    # With the area filter: border projects funded by each donor, whichever donors are ticked.
+    assert counts(choices["donor"]) == {"eu": 1, "inl": 2, "iom": 0, "unused": 0, "hidden": 0}
+    # The other facets apply the donor filter: only "Border One" is left.
+    assert counts(choices["area"]) == {"asylum": 0, "border": 1, "empty": 0}
+    assert counts(choices["status"]) == {"completed": 1, "ongoing": 0}
+
+
+def test_ticking_a_donor_adds_the_projects_its_count_promised(client, catalogue_of_four):
+    promised = counts(facets(client, "area=asylum")["donor"])["iom"]
+    before = listed_titles(client.get(f"{LIST}?area=asylum&donor=inl"))
+    after = listed_titles(client.get(f"{LIST}?area=asylum&donor=inl&donor=iom"))
+    assert promised == 1
+    assert set(after) - set(before) == {"Asylum Three"}
+
+
+def test_area_counts_ignore_the_area_filter_and_apply_the_search(client, catalogue_of_four):
+    choices = facets(client, "area=border&q=police")
+    assert counts(choices["area"]) == {"asylum": 1, "border": 2, "empty": 0}
+    assert counts(choices["donor"])["inl"] == 2
+
+
+def test_status_counts_ignore_the_status_filter(client, catalogue_of_four):
+    choices = facets(client, "status=ongoing")
+    assert counts(choices["status"]) == {"completed": 3, "ongoing": 1}
+    assert choices["status"]["ongoing"]["checked"]
+    assert counts(choices["donor"]) == {"eu": 0, "inl": 0, "iom": 1, "unused": 0, "hidden": 0}
+
+
+def test_currency_counts_ignore_the_currency_filter_but_keep_the_amount_bounds(client, catalogue_of_four):
+    choices = facets(client, "currency=EUR&min_amount=500000")
+    # Grants of at least 500,000: EUR 1,000,000 (Border One) and USD 650,000 (Border Two).
+    assert counts(choices["currency"])["EUR"] == 1
+    assert counts(choices["currency"])["USD"] == 1
+    assert choices["currency"]["EUR"]["checked"]
+    # The donor facet keeps the currency filter: only Border One is left, which INL funds too (in USD).
+    assert counts(choices["donor"]) == {"eu": 1, "inl": 1, "iom": 0, "unused": 0, "hidden": 0}
+
+
+def test_options_that_would_list_nothing_are_disabled(client, catalogue_of_four):
+    choices = facets(client, "area=border")
+    assert choices["donor"]["iom"]["disabled"] and not choices["donor"]["iom"]["checked"]
+    assert not choices["donor"]["inl"]["disabled"]
+    assert choices["currency"]["GBP"]["disabled"]
+    assert choices["status"]["ongoing"]["disabled"]
+
+
+def test_a_chosen_option_stays_chosen_and_enabled_even_when_it_counts_zero(client, catalogue_of_four):
+    response = client.get(f"{LIST}?donor=iom&area=border&status=ongoing&currency=GBP")
+    assert listed_titles(response) == []
+    parser = FacetParser()
+    parser.feed(response.content.decode())
+    parser.close()
+    chosen = parser.choices
+    for facet, value in [("donor", "iom"), ("area", "border"), ("status", "ongoing"), ("currency", "GBP")]:
+        assert chosen[facet][value]["checked"], (facet, value)
+        assert not chosen[facet][value]["disabled"], (facet, value)
+    assert chosen["currency"]["GBP"]["count"] == 0
+    # Submitting the form again keeps every choice: a disabled input would be dropped.
+    assert re.search(r'<input type="checkbox" name="donor" value="iom" id="[^"]+" checked>', response.content.decode())
+
+
+def test_unpublished_projects_are_never_counted(client, catalogue_of_four):
+    choices = facets(client, "currency=GBP")
+    assert counts(choices["donor"])["hidden"] == 0
+    assert counts(choices["area"])["border"] == 0
+
+
+def test_an_invalid_filter_is_left_out_of_the_counts(client, catalogue_of_four):
+    choices = facets(client, "area=border&min_amount=abc")
+    assert counts(choices["donor"]) == {"eu": 1, "inl": 2, "iom": 0, "unused": 0, "hidden": 0}
+
+
+def test_facet_labels_tell_a_screen_reader_what_the_number_counts(client, catalogue_of_four):
+    page = client.get(LIST).content.decode()
+    assert '(2<span class="visually-hidden"> projects</span>)' in page
+    assert '(1<span class="visually-hidden"> project</span>)' in page
+
+
+def test_the_filter_form_sends_its_state_in_the_address(client, catalogue_of_four):
+    page = client.get(LIST).content.decode()
+    assert re.search(r'<form class="filters" id="filters" method="get" action="/projects/"', page)
+
+
+# The canonical URL ----------------------------------------------------------------------------------------------
+
+
+def canonical(client, query=""):
+    page = client.get(f"{LIST}?{query}" if query else LIST).content.decode()
+    (href,) = re.findall(r'<link rel="canonical" href="([^"]+)">', page)
+    (og_url,) = re.findall(r'<meta property="og:url" content="([^"]+)">', page)
+    assert og_url == href
+    return html.unescape(href)
+
+
+def test_the_canonical_url_of_the_plain_list_is_the_list(client, catalogue_of_four):
+    assert canonical(client) == "http://testserver/projects/"
+
+
+def test_the_canonical_url_drops_empty_and_default_parameters(client, catalogue_of_four):
+    unchanged_form = "q=&donor=&area=&status=&currency=&min_amount=&max_amount=&sort=relevance&page=1"
+    assert canonical(client, unchanged_form) == "http://testserver/projects/"
+    assert canonical(client, "sort=title") == "http://testserver/projects/"  # the same order when not searching
+    assert canonical(client, "q=police&sort=relevance") == "http://testserver/projects/?q=police"
+
+
+def test_the_canonical_url_puts_parameters_in_a_fixed_order_with_slugs_sorted_once(client, catalogue_of_four):
+    one = canonical(client, "sort=-amount&min_amount=10.00&donor=inl&q=police++training&area=border&donor=eu&donor=inl")
+    other = canonical(client, "donor=eu&area=border&donor=inl&q=police%20training&min_amount=10&sort=-amount")
+    assert one == other
+    assert parse_qsl(urlsplit(one).query) == [
+        ("q", "police training"), ("donor", "eu"), ("donor", "inl"), ("area", "border"), ("min_amount", "10"),
+        ("sort", "-amount"),
+    ]
+
+
+def test_the_canonical_url_keeps_a_page_after_the_first(client, db):
+    for number in range(25):
+        make_project(f"Project {number:02}")
+    assert canonical(client, "page=2&sort=-title") == "http://testserver/projects/?sort=-title&page=2"
+    assert canonical(client, "page=2") == "http://testserver/projects/?page=2"
+
+
+def test_the_canonical_url_leaves_out_invalid_values(client, catalogue_of_four):
+    assert canonical(client, "donor=eu&area=nobody&min_amount=abc&sort=bogus") == "http://testserver/projects/?donor=eu"
+
+
+def test_the_canonical_url_encodes_what_the_visitor_typed(client, catalogue_of_four):
+    href = canonical(client, "q=%22border+police%22+-asylum+%26+%3Cb%3E")
+    assert href == "http://testserver/projects/?q=%22border+police%22+-asylum+%26+%3Cb%3E"
