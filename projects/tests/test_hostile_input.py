@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 
 # Every public page and export. Paths with a slug take one of the catalogue's or a hostile one.
 PUBLIC_PATHS = [
-    "/", "/projects/", "/projects/{project}/", "/donors/", "/donors/{donor}/", "/areas/", "/areas/{area}/", "/healthz",
+    "/", "/projects/", "/projects/{project}/", "/donors/", "/donors/{donor}/", "/areas/", "/areas/{area}/", "/context/",
+    "/projects/export.csv", "/projects/export.json", "/sitemap.xml", "/robots.txt", "/healthz",
 ]
+EXPORTS = ["/projects/export.csv", "/projects/export.json"]
 LIST_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount", "sort", "page"]
 KNOWN_VALUES = [
     "european-union", "border-management", "completed", "USD", "EUR", "title", "-amount", "start", "1", "2", "0",
@@ -79,3 +81,16 @@ def test_any_combination_of_list_parameters_gets_the_list_or_a_400_with_its_mess
 @given(path=st.text(max_size=60).map(lambda text: quote(text, safe="/")))
 def test_any_path_gets_an_answer_not_an_error(client, catalogue, path):
     assert_handled(client.get("/" + path))
+
+
+@SETTINGS
+@given(export=st.sampled_from(EXPORTS),
+       parameters=st.dictionaries(st.sampled_from(LIST_PARAMETERS), st.lists(values, min_size=1, max_size=3)))
+def test_any_combination_of_list_parameters_gets_an_export_or_a_400_with_a_plain_message(client, catalogue, export,
+                                                                                       parameters):
+    response = client.get(export, parameters)
+
+    assert_handled(response)
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert response["Content-Type"].startswith("text/plain")
