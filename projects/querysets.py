@@ -27,6 +27,8 @@ from django.db.models.functions import Coalesce, Concat
 # any grant (amounts are positive: funding_amount_positive).
 EARLIEST_DATE = datetime.date(1, 1, 1)
 NO_GRANT = 0
+# How many projects per kind of link related_to() ranks: enough for any real area or donor.
+RELATED_CANDIDATES = 200
 # English stemming: "border" finds "borders", "managing" finds "management".
 SEARCH_CONFIG = "english"
 # What ts_headline puts around each match: control characters no project text uses, so that
@@ -229,19 +231,31 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         return self.order_by(expression, "title", "slug")
 
     def related_to(self, project, limit=3):
-        """Other published projects sharing the most areas or donors with `project`."""
+        """Other published projects sharing the most areas or donors with `project`.
+
+        Ranked among at most RELATED_CANDIDATES projects per kind of link (the latest by id), so the
+        cost stays flat when an area or a donor has tens of thousands of projects. With a catalogue
+        of any realistic size per area or donor the candidates are all of them.
+        """
         area_ids = [area.pk for area in project.areas.all()]
         donor_ids = [funding.donor_id for funding in project.fundings.all()]
-        # An aggregate filtered on an empty IN () matches nothing at all, so only count what there is.
-        shared = [
-            Count(relation, filter=Q(**{lookup: ids}), distinct=True)
-            for relation, lookup, ids in [("areas", "areas__in", area_ids), ("fundings", "fundings__donor__in", donor_ids)]
-            if ids
+        links = [
+            (relation, lookup, ids, candidates)
+            for relation, lookup, ids, candidates in [
+                ("areas", "areas__in", area_ids, self.model.areas.through.objects.filter(area_id__in=area_ids)),
+                ("fundings", "fundings__donor__in", donor_ids, _model("Funding").objects.filter(donor_id__in=donor_ids)),
+            ]
+            if ids  # an aggregate filtered on an empty IN () matches nothing at all
         ]
-        if not shared:
+        if not links:
             return self.none()
+        near = Q()
+        for _relation, _lookup, _ids, candidates in links:
+            near |= Q(pk__in=candidates.order_by("-project_id").values("project_id")[:RELATED_CANDIDATES])
+        shared = [Count(relation, filter=Q(**{lookup: ids}), distinct=True) for relation, lookup, ids, _ in links]
         return (
             self.published()
+            .filter(near)
             .exclude(pk=project.pk)
             .annotate(shared=sum(shared[1:], shared[0]))
             .filter(shared__gt=0)

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from projects.models import Project
+from projects.views import HOME_FIGURES
 
 from .factories import (
     make_area,
@@ -333,6 +334,18 @@ def test_project_detail_lists_related_projects_sharing_a_donor(client):
     make_project("Unrelated Project")
     related = parsed(detail(client, project.slug)).by_class.get("related", [])
     assert related == ["Another EU Project"]
+
+
+def test_related_projects_sharing_more_areas_and_donors_come_first(client):
+    border, asylum = make_area("Border management"), make_area("Asylum")
+    donor = make_donor("European Union")
+    project = make_project("Border Project", areas=[border, asylum])
+    make_funding(project, donor)
+    make_project("A One Link Project", areas=[asylum])
+    make_funding(make_project("B Three Links Project", areas=[border, asylum]), donor)
+    make_project("C Two Links Project", areas=[border, asylum])
+    related = parsed(detail(client, project.slug)).by_class.get("related", [])
+    assert related == ["B Three Links Project C Two Links Project A One Link Project"]
 
 
 def test_every_catalogue_project_lists_the_projects_that_share_its_areas(client, catalogue):
@@ -722,3 +735,13 @@ def test_the_hashed_stylesheet_is_served(client):
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def test_the_home_page_shows_at_most_its_share_of_the_earliest_figures_however_many_there_are(client):
+    project = make_project("Figures Project")
+    for number in range(HOME_FIGURES + 5):
+        make_figure(project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number))
+    html = client.get(HOME).content.decode()
+    assert "1,000 people" in html  # the earliest
+    assert f"{1000 + HOME_FIGURES - 1:,} people" in html
+    assert f"{1000 + HOME_FIGURES:,} people" not in html  # beyond the home page's share: on /context/
