@@ -232,7 +232,7 @@ def test_the_migration_fills_the_documents_as_the_code_builds_them(projects):
         return
     built_by_code = dict(Project.objects.values_list("slug", "search_vector"))
     Project.objects.update(search_vector=None)
-    fill = __import__(f"{migrations_package}.0004_project_search_vector", fromlist=["FILL"]).FILL
+    fill = __import__(f"{migrations_package}.0005_project_search_vector", fromlist=["FILL"]).FILL
     with connection.cursor() as cursor:
         cursor.execute(fill)
     assert dict(Project.objects.values_list("slug", "search_vector")) == built_by_code
