@@ -23,6 +23,8 @@ PAGES = {
     "home": "/",
     "projects-by-donor": "/projects/?donor=european-union&donor=inl-us-state-department",
     "project": "/projects/open-communities-successful-communities/",
+    "donor": "/donors/inl-us-state-department/",
+    "context": "/context/",
 }
 STARTUP_SECONDS = 30
 

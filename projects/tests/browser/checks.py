@@ -55,3 +55,12 @@ def axe_violations(page):
 def sideways_overflow(page):
     """How many CSS pixels the page is wider than the window (0 when it does not scroll sideways)."""
     return page.evaluate("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def chart_text_outside_its_chart(page):
+    """Every text of an SVG chart that reaches past the chart's own box, as "text: N px out"."""
+    return page.evaluate("""() => [...document.querySelectorAll("svg text")].flatMap((text) => {
+        const chart = text.ownerSVGElement.getBoundingClientRect(), box = text.getBoundingClientRect();
+        const out = Math.round(Math.max(chart.left - box.left, box.right - chart.right, chart.top - box.top, 0));
+        return out > 0 ? [`${text.textContent}: ${out} px out`] : [];
+    })""")

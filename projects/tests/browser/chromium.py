@@ -28,11 +28,19 @@ class ChromiumMissing(RuntimeError):
     pass
 
 
-def launch_chromium(playwright):
-    """Chromium through Playwright, or ChromiumMissing with the command that installs it."""
+def launch_chromium(playwright, back_forward_cache=False):
+    """Chromium through Playwright, or ChromiumMissing with the command that installs it.
+
+    Playwright turns Chromium's back/forward cache off; visitors' browsers keep it on, and
+    back_forward_cache=True does too, for the tests of what Back shows.
+    """
     if not CHROMIUM.exists():
         raise ChromiumMissing(
             f"The browser tests need Chromium at {CHROMIUM}, which is missing. Install it with: "
             "apt-get install -y chromium"
         )
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"] if back_forward_cache else None,
+    )

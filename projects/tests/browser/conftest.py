@@ -14,20 +14,37 @@ from .chromium import DESKTOP, ChromiumMissing, launch_chromium
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     with pytest.MonkeyPatch.context() as env:
         # Playwright's sync API keeps an asyncio event loop running in the test thread from here on,
         # and Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation).
         # Our ORM calls stay synchronous and never touch that loop, so they are safe: say so to Django
         # for as long as the browser is up (the rest of the session, whichever tests run after).
         env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            try:
-                chromium = launch_chromium(playwright)
-            except ChromiumMissing as missing:
-                pytest.fail(str(missing), pytrace=False)
-            yield chromium
-            chromium.close()
+        with sync_playwright() as driver:
+            yield driver
+
+
+def launched(playwright, **options):
+    try:
+        return launch_chromium(playwright, **options)
+    except ChromiumMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = launched(playwright)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page_with_back_forward_cache(playwright, live_server):
+    """A desktop page in a Chromium that keeps pages in its back/forward cache, as visitors' browsers do."""
+    chromium = launched(playwright, back_forward_cache=True)
+    yield chromium.new_context(base_url=live_server.url, viewport=DESKTOP).new_page()
+    chromium.close()
 
 
 @pytest.fixture(scope="session")

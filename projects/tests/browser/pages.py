@@ -25,13 +25,16 @@ def _published_slugs(model):
 PUBLIC_PAGES = [
     PublicPage("home", "/"),
     PublicPage("project list", "/projects/"),
+    PublicPage("project list searched", "/projects/?q=border"),
     PublicPage("project list filtered", "/projects/?q=border&donor=european-union&area=border-management&sort=-amount"),
     PublicPage("project list with no match", "/projects/?q=nothing-matches-this"),
     PublicPage("project list with an invalid filter", "/projects/?min_amount=abc", status=400),
     *(PublicPage(f"project {slug}", f"/projects/{slug}/") for slug in _published_slugs("projects.project")),
     PublicPage("donors", "/donors/"),
+    # Every donor of the fixture states an amount, so each donor page draws its funding chart.
     *(PublicPage(f"donor {slug}", f"/donors/{slug}/") for slug in _published_slugs("projects.donor")),
     PublicPage("areas", "/areas/"),
     *(PublicPage(f"area {slug}", f"/areas/{slug}/") for slug in _published_slugs("projects.area")),
+    PublicPage("migration context", "/context/"),
     PublicPage("page not found", "/projects/no-such-project/", status=404),
 ]

@@ -1,7 +1,9 @@
 """How the pages look in a real browser: the stylesheet applies, and nothing scrolls sideways on a phone."""
 
-from .checks import sideways_overflow
-from .chromium import PHONE
+import pytest
+
+from .checks import chart_text_outside_its_chart, sideways_overflow
+from .chromium import PHONE, VIEWPORTS
 from .pages import PUBLIC_PAGES
 
 
@@ -22,6 +24,17 @@ def test_no_public_page_scrolls_sideways_on_a_phone(new_page):
         if overflow := sideways_overflow(page):
             too_wide.append(f"{public_page.name} ({public_page.path}): {overflow} px wider than the phone")
     assert too_wide == []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_chart_label_stays_inside_its_chart(new_page, viewport):
+    """An SVG's text can spill past the chart into the page margin (charts draw overflow) without any scrolling."""
+    page = new_page(VIEWPORTS[viewport])
+    spilling = []
+    for public_page in PUBLIC_PAGES:
+        page.goto(public_page.path)
+        spilling += [f"{public_page.name}: {text}" for text in chart_text_outside_its_chart(page)]
+    assert spilling == []
 
 
 def test_a_page_wider_than_the_phone_is_measured(new_page):
