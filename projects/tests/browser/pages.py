@@ -35,3 +35,5 @@ PUBLIC_PAGES = [
     *(PublicPage(f"area {slug}", f"/areas/{slug}/") for slug in _published_slugs("projects.area")),
     PublicPage("page not found", "/projects/no-such-project/", status=404),
 ]
+# Every page again in Serbian (Latin script): /sr-latn/ before the same path.
+PUBLIC_PAGES += [PublicPage(f"{page.name} in Serbian", f"/sr-latn{page.path}", page.status) for page in PUBLIC_PAGES]
