@@ -52,9 +52,11 @@ def test_a_cached_page_keeps_its_content_type_and_security_headers(client, proje
 
 
 def test_each_query_string_is_a_page_of_its_own(client, project):
+    # Filters, not search words: on PostgreSQL "other" is a stop word that finds nothing, and a found title is
+    # highlighted ("<mark>Second</mark> Project"), so a search would test the search, not the cache.
     make_project("Other Project")
-    assert "Other Project" in client.get(f"{LIST}?q=other").content.decode()
-    response = client.get(f"{LIST}?q=cached")
+    assert "Other Project" in client.get(f"{LIST}?sort=-title").content.decode()
+    response = client.get(f"{LIST}?donor=european-union")
     assert "Cached Project" in response.content.decode()
     assert "Other Project" not in response.content.decode()
 

@@ -226,13 +226,13 @@ def test_the_gin_index_answers_searches_on_postgresql(projects):
 
 
 def test_the_migration_fills_the_documents_as_the_code_builds_them(projects):
-    """0004 writes its documents with frozen SQL: it must build what refresh_search_vectors() builds."""
+    """0005 writes its documents with frozen SQL: it must build what refresh_search_vectors() builds."""
     if not on_postgresql():
         assert Project.objects.exclude(search_vector=None).count() == 0
         return
     built_by_code = dict(Project.objects.values_list("slug", "search_vector"))
     Project.objects.update(search_vector=None)
-    fill = __import__(f"{migrations_package}.0004_project_search_vector", fromlist=["FILL"]).FILL
+    fill = __import__(f"{migrations_package}.0005_project_search_vector", fromlist=["FILL"]).FILL
     with connection.cursor() as cursor:
         cursor.execute(fill)
     assert dict(Project.objects.values_list("slug", "search_vector")) == built_by_code
