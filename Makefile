@@ -15,7 +15,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart
+.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart messages
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test         the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
 	@echo "make screenshots  full-page screenshots of the portal at desktop and phone widths into docs/screenshots/"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
+	@echo "make messages     collect the interface's strings into locale/sr_Latn/.../django.po, then compile it (needs GNU gettext)"
 	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
 	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
@@ -80,6 +81,15 @@ run: catalogue static
 
 dev: catalogue static
 	DEBUG=1 $(VPY) manage.py runserver $(HOST):$(PORT)
+
+# Translations: collect every string of the templates and the Python code into the Serbian catalogue
+# (new ones arrive empty, changed ones fuzzy: translate them), then compile the .mo. Commit both files,
+# so nothing at run time or in CI needs GNU gettext (apt-get install gettext).
+MESSAGES_IGNORE = --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench --ignore=docs
+messages: install
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext: apt-get install gettext" >&2; exit 1; }
+	DEBUG=1 $(VPY) manage.py makemessages --locale sr_Latn --no-obsolete $(MESSAGES_IGNORE)
+	DEBUG=1 $(VPY) manage.py compilemessages --locale sr_Latn $(MESSAGES_IGNORE)
 
 check: install-dev
 	DEBUG=1 $(VPY) manage.py check

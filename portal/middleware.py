@@ -5,6 +5,8 @@ import logging
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +47,20 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(self.retry_after_seconds)
         response["Cache-Control"] = "no-store"
         return response.render()
+
+
+class StaffLanguageMiddleware:
+    """The admin in the staff member's language: from the language cookie or the browser's Accept-Language.
+
+    Public pages take their language from the address (LocaleMiddleware: /sr-latn/... or English), but the
+    admin has no language prefix, and LocaleMiddleware gives every unprefixed address the default language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(reverse("admin:index")):
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -90,8 +90,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, which serves its own pre-compressed files; before anything that writes the page.
     "django.middleware.gzip.GZipMiddleware",
+    # The language from the URL (/sr-latn/...; English without a prefix), before the page cache,
+    # whose keys hold the active language. It cannot come after SessionMiddleware as Django suggests
+    # (the cache must sit before the session): no language is kept in the session anyway.
+    "django.middleware.locale.LocaleMiddleware",
+    # The admin has no language prefix: it follows the staff member's browser (or language cookie).
+    "portal.middleware.StaffLanguageMiddleware",
     # Before the session, CSRF and messages middleware, so it sees every cookie a response sets
-    # and keeps none of those pages. A LocaleMiddleware goes before it, so the key has the language.
+    # and keeps none of those pages.
     "projects.caching.PageCacheMiddleware",
     "portal.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.languages",
                 "projects.context_processors.canonical_url",
             ],
         },
@@ -200,7 +207,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The interface is in English and Serbian (Latin script); the project texts stay in English, as
+# the source gives them. English keeps the unprefixed URLs, Serbian is under /sr-latn/ (portal/urls.py).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("sr-latn", "Srpski (latinica)")]
+# Compiled catalogues (.mo) are committed, so nothing needs GNU gettext at run time (make messages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Belgrade"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -82,13 +84,21 @@ def stale_edit_message(project, saved_at):
     """Who saved the project after this form was opened, and when, from its edit history."""
     latest = Version.objects.get_for_object(project).select_related("revision__user").first()
     user = latest.revision.user if latest else None
-    who = (user.get_full_name() or user.get_username()) if user else "someone else"
-    when = date_format(timezone.localtime(saved_at), "j F Y, H:i")
-    return (
-        f"This project was changed by {who} on {when}, after you opened it, so your changes have not been saved. "
+    # Translators: a date format (Django's "date" filter letters): "1 September 2015, 14:30".
+    when = date_format(timezone.localtime(saved_at), gettext("j F Y, H:i"))
+    if user is None:
+        message = gettext(
+            "This project was changed by someone else on %(when)s, after you opened it, so your changes have not "
+            "been saved. Copy anything you need from this form, open the project again to see the latest version, "
+            "then make your changes there."
+        )
+        return message % {"when": when}
+    message = gettext(
+        "This project was changed by %(who)s on %(when)s, after you opened it, so your changes have not been saved. "
         "Copy anything you need from this form, open the project again to see the latest version, "
         "then make your changes there."
     )
+    return message % {"who": user.get_full_name() or user.get_username(), "when": when}
 
 
 @admin.register(Project)
@@ -107,9 +117,9 @@ class ProjectAdmin(VersionAdmin):
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField", "size": 90})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
     fieldsets = [
-        ("Project", {"fields": ["title", "slug", "status", "areas", "text"]}),
-        ("Dates and places", {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
-        ("Publication", {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
+        (_("Project"), {"fields": ["title", "slug", "status", "areas", "text"]}),
+        (_("Dates and places"), {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
+        (_("Publication"), {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
     ]
     inlines = [FundingInline, PartnershipInline, ContextFigureInline]
 
@@ -124,12 +134,12 @@ class ProjectAdmin(VersionAdmin):
             .prefetch_related(Prefetch("fundings", queryset=fundings))
         )
 
-    @admin.display(description="donors")
+    @admin.display(description=_("donors"))
     def donor_names(self, project):
         # Read from the prefetched fundings: project.donors.all() would query per row.
         return ", ".join(funding.donor.name for funding in project.fundings.all()) or "–"
 
-    @admin.display(description="funding")
+    @admin.display(description=_("funding"))
     def funding(self, project):
         stated = [grant(funding) for funding in project.fundings.all() if funding.amount is not None]
         return "; ".join(stated) or NOT_STATED
@@ -148,7 +158,7 @@ class NamedEntryAdmin(VersionAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(project_count=Count(self.project_relation))
 
-    @admin.display(description="projects", ordering="project_count")
+    @admin.display(description=_("projects"), ordering="project_count")
     def project_count(self, entry):
         return entry.project_count
 

@@ -17,12 +17,12 @@ from .templatetags.catalogue import plain_number
 
 SORT_CHOICES = [
     ("relevance", _("Best match")),
-    ("title", "Title (A to Z)"),
-    ("-title", "Title (Z to A)"),
-    ("-amount", "Largest grant first"),
-    ("amount", "Smallest grant first"),
-    ("-start", "Newest start first"),
-    ("start", "Oldest start first"),
+    ("title", _("Title (A to Z)")),
+    ("-title", _("Title (Z to A)")),
+    ("-amount", _("Largest grant first")),
+    ("amount", _("Smallest grant first")),
+    ("-start", _("Newest start first")),
+    ("start", _("Oldest start first")),
 ]
 # Best match ranks search results; with no search words there is nothing to rank and the list is
 # in title order (querysets.ProjectQuerySet.ordered_by), so one default serves both.
@@ -59,13 +59,13 @@ class ProjectFilterForm(forms.Form):
         data = super().clean()
         low, high = data.get("min_amount"), data.get("max_amount")
         if low is not None and high is not None and low > high:
-            self.add_error("max_amount", "The largest amount must not be below the smallest.")
+            self.add_error("max_amount", _("The largest amount must not be below the smallest."))
         return data
 
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method="filter_search",
         max_length=200,
         help_text=_(
@@ -75,33 +75,33 @@ class ProjectFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q-hint"}),
     )
     donor = django_filters.ModelMultipleChoiceFilter(
-        label="Donor",
+        label=_("Donor"),
         queryset=Donor.objects.order_by("name"),
         to_field_name="slug",
         method="filter_donor",
         widget=forms.CheckboxSelectMultiple,
     )
     area = django_filters.ModelMultipleChoiceFilter(
-        label="Area",
+        label=_("Area"),
         queryset=Area.objects.order_by("name"),
         to_field_name="slug",
         method="filter_area",
         widget=forms.CheckboxSelectMultiple,
     )
     status = django_filters.ModelChoiceFilter(
-        label="Status", queryset=Status.objects.all(), to_field_name="slug", empty_label="Any status"
+        label=_("Status"), queryset=Status.objects.all(), to_field_name="slug", empty_label=_("Any status")
     )
     currency = django_filters.ChoiceFilter(
-        label="Currency", choices=Currency.choices, method="filter_funding", empty_label="Any currency"
+        label=_("Currency"), choices=Currency.choices, method="filter_funding", empty_label=_("Any currency")
     )
     min_amount = django_filters.NumberFilter(
-        label="Grant of at least", method="filter_funding", **AMOUNT_FIELD
+        label=_("Grant of at least"), method="filter_funding", **AMOUNT_FIELD
     )
     max_amount = django_filters.NumberFilter(
-        label="Grant of at most", method="filter_funding", **AMOUNT_FIELD
+        label=_("Grant of at most"), method="filter_funding", **AMOUNT_FIELD
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by",
+        label=_("Sort by"),
         choices=SORT_CHOICES,
         method="filter_sort",
         empty_label=None,
@@ -124,7 +124,7 @@ class ProjectFilter(django_filters.FilterSet):
         return self.cleaned_data.get("q") or ""
 
     def active_filters(self):
-        """The filters in force, each with a link that removes just it: [{"label", "value", "remove_url"}]."""
+        """The filters in force, each with a link that removes just it: [{"label", "value", "is_source", "remove_url"}]."""
         if not self.is_bound:
             return []
         data = self.data
@@ -147,6 +147,8 @@ class ProjectFilter(django_filters.FilterSet):
                     {
                         "label": self.filters[field].label,
                         "value": names.get(field, {}).get(value, value),
+                        # A donor's, area's or status's name is catalogue text, in English in every interface.
+                        "is_source": value in names.get(field, {}),
                         "remove_url": f"?{query}" if query else "?",
                     }
                 )

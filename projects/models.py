@@ -19,6 +19,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import (
     EARLIEST_DATE,
@@ -36,52 +37,52 @@ from .querysets import (
 class Precision(models.TextChoices):
     """How much of a date the source text actually gives."""
 
-    YEAR = "year", "Year"
-    MONTH = "month", "Month"
-    DAY = "day", "Day"
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
 
 
 class Currency(models.TextChoices):
     """A short ISO 4217 list: the currencies aid to Serbia is given in."""
 
-    USD = "USD", "USD – US dollar"
-    EUR = "EUR", "EUR – euro"
-    GBP = "GBP", "GBP – pound sterling"
-    CHF = "CHF", "CHF – Swiss franc"
-    SEK = "SEK", "SEK – Swedish krona"
-    NOK = "NOK", "NOK – Norwegian krone"
-    DKK = "DKK", "DKK – Danish krone"
-    JPY = "JPY", "JPY – Japanese yen"
-    RSD = "RSD", "RSD – Serbian dinar"
+    USD = "USD", _("USD – US dollar")
+    EUR = "EUR", _("EUR – euro")
+    GBP = "GBP", _("GBP – pound sterling")
+    CHF = "CHF", _("CHF – Swiss franc")
+    SEK = "SEK", _("SEK – Swedish krona")
+    NOK = "NOK", _("NOK – Norwegian krone")
+    DKK = "DKK", _("DKK – Danish krone")
+    JPY = "JPY", _("JPY – Japanese yen")
+    RSD = "RSD", _("RSD – Serbian dinar")
 
 
 class PartnerRole(models.TextChoices):
     """An organisation's part in a project, in the words the texts use."""
 
-    IMPLEMENTER = "implementer", "Implemented by"
-    COUNTERPART = "counterpart", "In cooperation with"
-    PARTNER = "partner", "Partner organisation"
-    BENEFICIARY = "beneficiary", "Assisted institution"
+    IMPLEMENTER = "implementer", _("Implemented by")
+    COUNTERPART = "counterpart", _("In cooperation with")
+    PARTNER = "partner", _("Partner organisation")
+    BENEFICIARY = "beneficiary", _("Assisted institution")
 
 
 class FigureQualifier(models.TextChoices):
     """How the text hedges a figure: "more than 700,000", "some 4,000"."""
 
-    EXACT = "exact", "exactly"
-    MORE_THAN = "more_than", "more than"
-    ABOUT = "about", "some"
-    UP_TO = "up_to", "up to"
+    EXACT = "exact", _("exactly")
+    MORE_THAN = "more_than", _("more than")
+    ABOUT = "about", _("some")
+    UP_TO = "up_to", _("up to")
 
 
 class FigureUnit(models.TextChoices):
-    PEOPLE = "people", "people"
-    PEOPLE_PER_DAY = "people_per_day", "people per day"
-    CENTRES = "centres", "centres"
+    PEOPLE = "people", _("people")
+    PEOPLE_PER_DAY = "people_per_day", _("people per day")
+    CENTRES = "centres", _("centres")
 
 
 # Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
-SYNTHETIC_SLUG_MESSAGE = f"Slugs starting with “{SYNTHETIC_SLUG_PREFIX}” are reserved for benchmark data. Choose another."
+SYNTHETIC_SLUG_MESSAGE = _("Slugs starting with “%(prefix)s” are reserved for benchmark data. Choose another.")
 
 # Paragraphs are separated by a line that is empty or holds only white space.
 BLANK_LINE = re.compile(r"\r?\n[ \t\u00a0]*\r?\n")
@@ -99,8 +100,8 @@ def first_of_month(value):
 class NamedEntry(models.Model):
     """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     objects = NaturalKeyQuerySet.as_manager()
 
@@ -116,26 +117,31 @@ class NamedEntry(models.Model):
 
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
-            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE})
+            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE % {"prefix": SYNTHETIC_SLUG_PREFIX}})
 
 
 class Status(NamedEntry):
     """Where a project stands (the source page lists every project as completed)."""
 
-    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
-    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower numbers are listed first."))
+    description = models.TextField(_("description"), blank=True)
 
     class Meta(NamedEntry.Meta):
         ordering = ["order", "name"]
-        verbose_name_plural = "statuses"
+        verbose_name = _("status")
+        verbose_name_plural = _("statuses")
 
 
 class Area(NamedEntry):
     """A thematic area of work, such as border management."""
 
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     objects = AreaQuerySet.as_manager()
+
+    class Meta(NamedEntry.Meta):
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
 
     def get_absolute_url(self):
         return reverse("projects:area_detail", args=[self.slug])
@@ -145,11 +151,15 @@ class Donor(NamedEntry):
     """An institution that funds projects."""
 
     short_name = models.CharField(
-        max_length=30, blank=True, help_text="Only where the source text gives one, e.g. “INL”."
+        _("short name"), max_length=30, blank=True, help_text=_("Only where the source text gives one, e.g. “INL”.")
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     objects = DonorQuerySet.as_manager()
+
+    class Meta(NamedEntry.Meta):
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
 
     def get_absolute_url(self):
         return reverse("projects:donor_detail", args=[self.slug])
@@ -158,56 +168,74 @@ class Donor(NamedEntry):
 class Partner(NamedEntry):
     """An organisation that carries out or takes part in projects (not as a donor)."""
 
-    short_name = models.CharField(max_length=30, blank=True)
-    description = models.TextField(blank=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta(NamedEntry.Meta):
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
 
 
 class Project(models.Model):
     """A project of the IOM Serbia office, with its source text kept verbatim."""
 
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
     text = models.TextField(
-        help_text="The project's text as the source gives it. Separate paragraphs with a blank line."
+        _("text"), help_text=_("The project's text as the source gives it. Separate paragraphs with a blank line.")
     )
-    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="projects")
-    areas = models.ManyToManyField(Area, blank=True, related_name="projects")
-    donors = models.ManyToManyField(Donor, through="Funding", related_name="projects", blank=True)
-    partners = models.ManyToManyField(Partner, through="Partnership", related_name="projects", blank=True)
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="projects", verbose_name=_("status"))
+    areas = models.ManyToManyField(Area, blank=True, related_name="projects", verbose_name=_("areas"))
+    donors = models.ManyToManyField(
+        Donor, through="Funding", related_name="projects", blank=True, verbose_name=_("donors")
+    )
+    partners = models.ManyToManyField(
+        Partner, through="Partnership", related_name="projects", blank=True, verbose_name=_("partners")
+    )
     start_date = models.DateField(
-        null=True, blank=True, help_text="Leave empty when the text does not say when the project started."
+        _("start date"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the text does not say when the project started."),
     )
     start_precision = models.CharField(
+        _("start date precision"),
         max_length=5,
         choices=Precision.choices,
         default=Precision.MONTH,
-        help_text="How much of the start date the text gives: “September 2015” is month precision.",
+        help_text=_("How much of the start date the text gives: “September 2015” is month precision."),
     )
     duration_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Leave empty when the text does not say."
+        _("duration in months"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty when the text does not say."),
     )
     places = models.CharField(
-        max_length=300, blank=True, help_text="Countries or places the text names, separated by commas."
+        _("places"), max_length=300, blank=True, help_text=_("Countries or places the text names, separated by commas.")
     )
     is_published = models.BooleanField(
-        "published", default=True, help_text="Unpublished projects are invisible to the public."
+        _("published"), default=True, help_text=_("Unpublished projects are invisible to the public.")
     )
     # Derived from the grants (projects.signals keeps it in step), so sorting by amount can use an index.
     largest_grant = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, editable=False,
-        help_text="The largest single stated amount of the project's grants; empty when none states one.",
+        _("largest grant"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False,
+        help_text=_("The largest single stated amount of the project's grants; empty when none states one."),
     )
-    created = models.DateTimeField(default=timezone.now, editable=False)
-    updated = models.DateTimeField(default=timezone.now, editable=False)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
     # PostgreSQL's weighted full-text document (title, the names of donors, areas and partners, text),
     # kept current by projects.signals and read through a GIN index that migration 0004 makes on
     # PostgreSQL only. Always empty on SQLite, where search matches words directly.
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         # One index per sort of the public list, over published projects only, in the exact order of
         # ProjectQuerySet.ordered_by(): PostgreSQL then reads the first page straight from it, with no
         # sort and no count beyond the index. A descending sort with empty values last is indexed on
@@ -258,7 +286,7 @@ class Project(models.Model):
 
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
-            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE})
+            raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE % {"prefix": SYNTHETIC_SLUG_PREFIX}})
         if self.start_date and self.start_precision != Precision.DAY:
             # Month or year precision: store the first day so sorting stays honest.
             self.start_date = first_of_month(self.start_date)
@@ -285,29 +313,36 @@ class QuotedFact:
         except Project.DoesNotExist:
             return {}
         if self.source_sentence and not quoted_in(self.source_sentence, text):
-            return {"source_sentence": "This sentence does not appear in the project's text. Copy it word for word."}
+            return {"source_sentence": _("This sentence does not appear in the project's text. Copy it word for word.")}
         return {}
 
 
 class Funding(QuotedFact, models.Model):
     """A donor's grant to a project. The amount may be unknown: then it says "not stated", never 0."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings")
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="fundings")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings", verbose_name=_("project"))
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="fundings", verbose_name=_("donor"))
     amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Leave empty when the text does not say."
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the text does not say."),
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
     source_sentence = models.TextField(
-        blank=True, help_text="The sentence of the project text this grant comes from, word for word."
+        _("source sentence"),
+        blank=True,
+        help_text=_("The sentence of the project text this grant comes from, word for word."),
     )
 
     objects = FundingQuerySet.as_manager()
 
     class Meta:
         ordering = ["project__title", "donor__name"]
-        verbose_name = "funding"
-        verbose_name_plural = "funding"
+        verbose_name = _("funding")
+        verbose_name_plural = _("funding")
         indexes = [
             models.Index(fields=["currency", "amount"], name="funding_currency_amount"),
             # The donor filter reads (donor, project) pairs from the index alone.
@@ -337,11 +372,11 @@ class Funding(QuotedFact, models.Model):
     def clean(self):
         errors = {}
         if self.amount is not None and self.amount <= 0:
-            errors["amount"] = "The amount must be greater than zero. Leave it empty if the text does not state it."
+            errors["amount"] = _("The amount must be greater than zero. Leave it empty if the text does not state it.")
         if self.amount is not None and not self.currency:
-            errors["currency"] = "Choose the currency of this amount."
+            errors["currency"] = _("Choose the currency of this amount.")
         if self.amount is None and self.currency:
-            errors["amount"] = "Enter the amount in this currency, or clear the currency."
+            errors["amount"] = _("Enter the amount in this currency, or clear the currency.")
         errors.update(self.unquoted_sentence_errors())
         if errors:
             raise ValidationError(errors)
@@ -350,15 +385,23 @@ class Funding(QuotedFact, models.Model):
 class Partnership(QuotedFact, models.Model):
     """An organisation's part in a project, as the text describes it."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partnerships")
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="partnerships")
-    role = models.CharField(max_length=20, choices=PartnerRole.choices)
-    source_sentence = models.TextField(blank=True, help_text="The sentence that names this organisation.")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="partnerships", verbose_name=_("project")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="partnerships", verbose_name=_("partner")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=PartnerRole.choices)
+    source_sentence = models.TextField(
+        _("source sentence"), blank=True, help_text=_("The sentence that names this organisation.")
+    )
 
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["role", "partner__name"]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
         constraints = [
             models.UniqueConstraint(fields=["project", "partner"], name="partnership_unique_project_partner"),
             models.CheckConstraint(condition=Q(role__in=PartnerRole.values), name="partnership_role_valid"),
@@ -380,29 +423,44 @@ class Partnership(QuotedFact, models.Model):
 class ContextFigure(QuotedFact, models.Model):
     """A migration-context figure a project's text cites, e.g. "more than 700,000 migrants"."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures")
-    key = models.SlugField(max_length=80, help_text="A short name for this figure, unique within its project.")
-    value_low = models.PositiveBigIntegerField("value", help_text="The figure, or the low end of a range.")
-    value_high = models.PositiveBigIntegerField(
-        "high value", null=True, blank=True, help_text="Only for a range such as 6,000–7,000."
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures", verbose_name=_("project"))
+    key = models.SlugField(
+        _("key"), max_length=80, help_text=_("A short name for this figure, unique within its project.")
     )
-    qualifier = models.CharField(max_length=10, choices=FigureQualifier.choices, default=FigureQualifier.EXACT)
-    unit = models.CharField(max_length=20, choices=FigureUnit.choices)
+    value_low = models.PositiveBigIntegerField(_("value"), help_text=_("The figure, or the low end of a range."))
+    value_high = models.PositiveBigIntegerField(
+        _("high value"), null=True, blank=True, help_text=_("Only for a range such as 6,000–7,000.")
+    )
+    qualifier = models.CharField(
+        _("qualifier"), max_length=10, choices=FigureQualifier.choices, default=FigureQualifier.EXACT
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=FigureUnit.choices)
     counts = models.CharField(
-        "what it counts", max_length=200, help_text="e.g. “migrants passing through Serbia”."
+        _("what it counts"), max_length=200, help_text=_("e.g. “migrants passing through Serbia”.")
     )
     period_label = models.CharField(
-        max_length=120, blank=True, help_text="The period in the text's own words, e.g. “mid-2015 to March 2016”."
+        _("period in the text's words"),
+        max_length=120,
+        blank=True,
+        help_text=_("The period in the text's own words, e.g. “mid-2015 to March 2016”."),
     )
-    period_start = models.DateField(null=True, blank=True, help_text="First day of the period's first month.")
-    period_end = models.DateField(null=True, blank=True, help_text="First day of the period's last month.")
-    place = models.CharField(max_length=200, blank=True)
-    source_sentence = models.TextField(help_text="The sentence of the project text that gives this figure, word for word.")
+    period_start = models.DateField(
+        _("period start"), null=True, blank=True, help_text=_("First day of the period's first month.")
+    )
+    period_end = models.DateField(
+        _("period end"), null=True, blank=True, help_text=_("First day of the period's last month.")
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    source_sentence = models.TextField(
+        _("source sentence"), help_text=_("The sentence of the project text that gives this figure, word for word.")
+    )
 
     objects = ContextFigureQuerySet.as_manager()
 
     class Meta:
         ordering = [models.F("period_start").asc(nulls_last=True), "project__title", "key"]
+        verbose_name = _("migration context figure")
+        verbose_name_plural = _("migration context figures")
         constraints = [
             models.UniqueConstraint(fields=["project", "key"], name="figure_unique_project_key"),
             models.CheckConstraint(
@@ -430,9 +488,9 @@ class ContextFigure(QuotedFact, models.Model):
     def clean(self):
         errors = {}
         if self.value_high is not None and self.value_low is not None and self.value_high < self.value_low:
-            errors["value_high"] = "The high value must not be below the value it ranges from."
+            errors["value_high"] = _("The high value must not be below the value it ranges from.")
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            errors["period_end"] = "The period cannot end before it starts."
+            errors["period_end"] = _("The period cannot end before it starts.")
         self.period_start = first_of_month(self.period_start)
         self.period_end = first_of_month(self.period_end)
         errors.update(self.unquoted_sentence_errors())
@@ -452,9 +510,10 @@ class CatalogueGeneration(models.Model):
     with a cache of its own per process (the local-memory default).
     """
 
-    generation = models.BigIntegerField()
+    generation = models.BigIntegerField(_("generation"))
 
     class Meta:
-        verbose_name = "catalogue generation"
+        verbose_name = _("catalogue generation")
+        verbose_name_plural = _("catalogue generations")
         # Nobody edits it: no permissions to grant (the Editors group takes every catalogue permission).
         default_permissions = ()

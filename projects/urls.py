@@ -7,7 +7,7 @@ from .sitemaps import SITEMAPS
 
 app_name = "projects"
 
-# The pages, which a language prefix may one day wrap (i18n_patterns in portal/urls.py).
+# The pages, in every language: portal/urls.py puts them under a language prefix (/sr-latn/) for Serbian.
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),

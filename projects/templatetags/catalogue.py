@@ -7,9 +7,14 @@ from decimal import Decimal
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.dates import MONTHS
+from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from projects.context_processors import language_tag as bcp47_tag
+from projects.context_processors import url_in_language
 from projects.models import FigureQualifier, Precision
 from projects.querysets import MATCH_END, MATCH_START
 
@@ -19,15 +24,19 @@ MATCH = re.compile(f"{MATCH_START}(.*?){MATCH_END}", flags=re.DOTALL)
 # What json_script escapes: inside <script>, "</script>" or "<!--" in a text can then never end the element.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
-NOT_STATED = "not stated"
+NOT_STATED = _("not stated")
+# The language of the project texts, names and quoted sentences, whatever the interface's language.
+SOURCE_LANGUAGE = "en"
 
 
 def group_digits(value):
-    """12345678 -> "12,345,678"; keeps cents only when there are any."""
+    """12345678 -> "12,345,678" in English, "12.345.678" in Serbian; keeps cents only when there are any.
+
+    Grouped the way the interface's language writes numbers: "650,000" would read as 650 in Serbian.
+    """
     value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
+    decimal_places = 0 if value == value.to_integral_value() else 2
+    return number_format(value, decimal_places, use_l10n=True, force_grouping=True)
 
 
 @register.filter
@@ -79,14 +88,16 @@ def figure_with_unit(figure):
 
 @register.filter
 def partial_date(value, precision=Precision.MONTH):
-    """A date at the precision the text gives it: "2015", "September 2015", "1 September 2015"."""
+    """A date at the precision the text gives it: "2015", "September 2015", "1 September 2015"
+    ("septembar 2015.", "1. septembar 2015." in Serbian)."""
     if value is None:
         return NOT_STATED
     if precision == Precision.YEAR:
         return str(value.year)
+    parts = {"day": value.day, "month": MONTHS[value.month], "year": value.year}
     if precision == Precision.DAY:
-        return f"{value.day} {MONTHS[value.month]} {value.year}"
-    return f"{MONTHS[value.month]} {value.year}"
+        return gettext("%(day)s %(month)s %(year)s") % parts
+    return gettext("%(month)s %(year)s") % parts
 
 
 @register.filter
@@ -98,7 +109,7 @@ def figure_period(figure):
         return NOT_STATED
     start = partial_date(figure.period_start)
     if figure.period_end and figure.period_end != figure.period_start:
-        return f"{start} to {partial_date(figure.period_end)}"
+        return gettext("%(start)s to %(end)s") % {"start": start, "end": partial_date(figure.period_end)}
     return start
 
 
@@ -108,15 +119,49 @@ def duration(months):
         return NOT_STATED
     if months % 12 == 0:
         years = months // 12
-        return f"{years} year" if years == 1 else f"{years} years"
-    return f"{months} month" if months == 1 else f"{months} months"
+        return ngettext("%(count)d year", "%(count)d years", years) % {"count": years}
+    return ngettext("%(count)d month", "%(count)d months", months) % {"count": months}
 
 
 @register.filter
 def in_minutes(delta):
     """A timedelta as a phrase staff read at a glance: "15 minutes", "1 minute"."""
     minutes = max(1, round(delta.total_seconds() / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def in_source_language():
+    return (get_language() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE
+
+
+@register.filter
+def source(text):
+    """A text from the catalogue (a title, a name, a quoted sentence) marked as English on pages in another language.
+
+    The project texts stay in English, as the source gives them: screen readers and translation
+    tools then read them as English inside a Serbian page.
+    """
+    if in_source_language():
+        return text
+    return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, text)
+
+
+@register.simple_tag
+def source_lang():
+    """` lang="en"` for an element that holds only catalogue text, on pages in another language."""
+    return "" if in_source_language() else format_html(' lang="{}"', SOURCE_LANGUAGE)
+
+
+@register.filter
+def language_tag(code):
+    """A Django language code as a BCP 47 tag for lang attributes: "sr-latn" -> "sr-Latn"."""
+    return bcp47_tag(code)
+
+
+@register.filter
+def in_language(url, code):
+    """The same page's address in another interface language: "/projects/?q=x" -> "/sr-latn/projects/?q=x"."""
+    return url_in_language(url, code)
 
 
 @register.filter

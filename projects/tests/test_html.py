@@ -36,6 +36,21 @@ PUBLIC_PAGES = [
     "/projects/?page=1&q=%3Cb%3Eborder%3C%2Fb%3E",
     "/donors/inl-us-state-department/",
     "/projects/no-such-project/",
+    # The Serbian interface: the same pages under /sr-latn/, with their lang="en" marks on the source texts.
+    "/sr-latn/",
+    "/sr-latn/projects/",
+    "/sr-latn/projects/?q=border&donor=european-union&donor=inl-us-state-department&sort=-amount",
+    "/sr-latn/projects/?min_amount=abc&max_amount=-1&donor=unknown&currency=XYZ",
+    "/sr-latn/projects/?donor=european-union&area=community-support&status=completed&currency=GBP",
+    "/sr-latn/projects/strengthening-migration-and-asylum-management/",
+    "/sr-latn/projects/croboweb-cross-border-cooperation/",
+    "/sr-latn/projects/iom-migrants-and-refugees-in-serbia/",
+    "/sr-latn/donors/",
+    "/sr-latn/donors/european-union/",
+    "/sr-latn/areas/",
+    "/sr-latn/areas/asylum-and-reception/",
+    "/sr-latn/context/",
+    "/sr-latn/projects/no-such-project/",
 ]
 
 

@@ -226,7 +226,7 @@ def test_the_gin_index_answers_searches_on_postgresql(projects):
 
 
 def test_the_migration_fills_the_documents_as_the_code_builds_them(projects):
-    """0004 writes its documents with frozen SQL: it must build what refresh_search_vectors() builds."""
+    """0005 writes its documents with frozen SQL: it must build what refresh_search_vectors() builds."""
     if not on_postgresql():
         assert Project.objects.exclude(search_vector=None).count() == 0
         return

@@ -38,3 +38,5 @@ PUBLIC_PAGES = [
     PublicPage("migration context", "/context/"),
     PublicPage("page not found", "/projects/no-such-project/", status=404),
 ]
+# Every page again in Serbian (Latin script): /sr-latn/ before the same path.
+PUBLIC_PAGES += [PublicPage(f"{page.name} in Serbian", f"/sr-latn{page.path}", page.status) for page in PUBLIC_PAGES]
