@@ -3,7 +3,8 @@
 from itertools import groupby
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -74,16 +75,34 @@ class HomeView(TemplateView):
         )
 
 
+def page_of(request, queryset, per_page):
+    """The page of `queryset` the `page` parameter asks for; like the project list, 404 for one that does not exist.
+
+    Keeps donor, area and context pages the same size however large the catalogue grows.
+    """
+    try:
+        return Paginator(queryset, per_page).page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page") from None
+
+
 class ContextView(TemplateView):
     """Every migration-context figure the published projects cite, with its sentence, and their timeline."""
 
     template_name = "projects/context.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
-        figures = list(ContextFigure.objects.published().select_related("project"))
+        page = page_of(
+            self.request,
+            ContextFigure.objects.published().select_related("project"),  # Meta.ordering: by period, undated last
+            self.paginate_by,
+        )
+        figures = list(page.object_list)
         dated = key_figures([figure for figure in figures if figure.period_start])
         return super().get_context_data(
             figures=figures,
+            page_obj=page,
             timeline=figures_timeline(figure for figure, _projects in dated),
             **kwargs,
         )
@@ -197,11 +216,15 @@ class DonorDetailView(DetailView):
     context_object_name = "donor"
     queryset = Donor.objects.all()
 
+    paginate_by = 20
+
     def get_context_data(self, **kwargs):
         grants = Funding.objects.filter(donor=self.object, project__is_published=True)
-        fundings = grants.select_related("project").order_by("project__title")
+        page = page_of(self.request, grants.select_related("project").order_by("project__title", "pk"), self.paginate_by)
+        fundings = list(page.object_list)
         return super().get_context_data(
             fundings=fundings,
+            page_obj=page,
             totals=grants.totals_by_currency(),
             funding_charts=funding_charts((g.currency, g.project.title, g.amount) for g in fundings),
             **kwargs,
@@ -221,10 +244,14 @@ class AreaDetailView(DetailView):
     context_object_name = "area"
     queryset = Area.objects.all()
 
+    paginate_by = 20
+
     def get_context_data(self, **kwargs):
         projects = Project.objects.for_listing().filter(areas=self.object)
+        page = page_of(self.request, projects, self.paginate_by)
         return super().get_context_data(
-            projects=projects,
+            projects=page.object_list,
+            page_obj=page,
             totals=Funding.objects.filter(project__in=projects).totals_by_currency(),
             **kwargs,
         )

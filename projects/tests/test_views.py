@@ -645,7 +645,7 @@ def test_home_query_count_does_not_grow_with_the_catalogue(client, django_assert
 def test_donor_detail_query_count_does_not_grow_with_the_donor_projects(client, django_assert_num_queries, size):
     """Guards against N+1 on the donor page: each grant's project comes with the grant."""
     _, _, donors = build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + 3):
+    with django_assert_num_queries(PAGE_CACHE + 1 + 3):
         response = client.get(donors[0].get_absolute_url())
     assert response.status_code == 200
 
@@ -654,7 +654,7 @@ def test_donor_detail_query_count_does_not_grow_with_the_donor_projects(client, 
 def test_area_detail_query_count_does_not_grow_with_the_area_projects(client, django_assert_num_queries, size):
     """Guards against N+1 on the area page: each project's status, areas and grants come prefetched."""
     _, areas, _ = build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + 5):
+    with django_assert_num_queries(PAGE_CACHE + 1 + 5):
         response = client.get(areas[0].get_absolute_url())
     assert response.status_code == 200
 
@@ -663,7 +663,7 @@ def test_area_detail_query_count_does_not_grow_with_the_area_projects(client, dj
 def test_context_page_query_count_does_not_grow_with_the_figures(client, django_assert_num_queries, size):
     """Guards against N+1 on the context page: every figure comes with its project in one query."""
     build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + 1):
+    with django_assert_num_queries(PAGE_CACHE + 1 + 1):
         response = client.get(reverse("projects:context"))
     assert response.status_code == 200
 
@@ -745,3 +745,38 @@ def test_the_home_page_shows_at_most_its_share_of_the_earliest_figures_however_m
     assert "1,000 people" in html  # the earliest
     assert f"{1000 + HOME_FIGURES - 1:,} people" in html
     assert f"{1000 + HOME_FIGURES:,} people" not in html  # beyond the home page's share: on /context/
+
+
+
+# Donor, area and context pages come in pages (1 + n above: the paginator's count) -----------------------------
+
+
+def test_a_donor_page_lists_twenty_grants_a_page_and_counts_them_all(client):
+    donor = make_donor("European Union", slug="european-union")
+    for number in range(25):
+        make_funding(make_project(f"Project {number:02}"), donor)
+    first, second = client.get("/donors/european-union/"), client.get("/donors/european-union/?page=2")
+    assert first.content.decode().count("/projects/project-") == 20
+    assert second.content.decode().count("/projects/project-") == 5
+    assert "Page 1 of 2" in first.content.decode()
+    assert "<dd>25</dd>" in first.content.decode()
+    assert client.get("/donors/european-union/?page=3").status_code == 404
+    assert client.get("/donors/european-union/?page=abc").status_code == 404
+
+
+def test_an_area_page_lists_twenty_projects_a_page(client):
+    area = make_area("Border management", slug="border-management")
+    for number in range(21):
+        make_project(f"Project {number:02}", areas=[area])
+    assert "Page 1 of 2" in client.get("/areas/border-management/").content.decode()
+    assert "Project 20" in client.get("/areas/border-management/?page=2").content.decode()
+    assert client.get("/areas/border-management/?page=9").status_code == 404
+
+
+def test_the_context_page_lists_fifty_figures_a_page(client):
+    project = make_project("Figures Project")
+    for number in range(51):
+        make_figure(project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number))
+    first = client.get(reverse("projects:context")).content.decode()
+    assert "Page 1 of 2" in first and "1,000" in first and "1,050" not in first
+    assert "1,050" in client.get(reverse("projects:context") + "?page=2").content.decode()
