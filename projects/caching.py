@@ -21,11 +21,12 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
@@ -71,13 +72,20 @@ def _restart_generation(using):
 
 
 def catalogue_generation():
-    """The current catalogue generation, from the primary database (a replica may lag behind it)."""
-    rows = CatalogueGeneration.objects.using(DEFAULT_DB_ALIAS).filter(pk=1)
-    generation = rows.values_list("generation", flat=True).first()
-    if generation is None:
-        _restart_generation(DEFAULT_DB_ALIAS)
-        generation = rows.values_list("generation", flat=True).get()
-    return generation
+    """The current catalogue generation, from the primary database (a replica may lag behind it).
+
+    Plain SQL rather than the ORM: it runs on every public request, and building the query costs
+    more than running it (a profile showed two thirds of a cached page's time in the ORM's compiler).
+    """
+    sql = f"SELECT generation FROM {CatalogueGeneration._meta.db_table} WHERE id = 1"
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            _restart_generation(DEFAULT_DB_ALIAS)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return row[0]
 
 
 def bump_catalogue_generation(using=DEFAULT_DB_ALIAS):
@@ -119,9 +127,13 @@ class PageCacheMiddleware:
         if not self.seconds:
             raise MiddlewareNotUsed
 
+    @cached_property
+    def healthz_path(self):
+        return reverse("healthz")  # once, on the first request: the URLconf is not loaded before
+
     def __call__(self, request):
         # /healthz must ask the database itself, and cost nothing else: it is the benchmarks' floor.
-        if not is_public_read(request) or request.path == reverse("healthz"):
+        if not is_public_read(request) or request.path == self.healthz_path:
             return self.get_response(request)
         try:
             key = page_key(catalogue_generation(), request)
