@@ -157,7 +157,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["portal.routers.PrimaryReplicaRouter"]
 
 # Local memory by default (each process its own); Redis when REDIS_URL is set, so every app server
-# shares one cache and one catalogue generation (projects/caching.py).
+# shares one copy of each page. Either way an edit shows at once: pages are keyed by the catalogue
+# generation, which lives in the database (projects/caching.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -178,10 +179,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
-# Seconds a rendered public page is kept; 0 turns the page cache (and its ETags) off. With Redis every
-# server sees an edit at once; with local memory only the worker that saved it does, and the others
-# within this time, so it is kept short.
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600" if REDIS_URL else "60"))
+# Seconds a rendered public page is kept (an edit retires it at once anyway); 0 turns the page cache
+# (and its ETags) off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
