@@ -218,3 +218,28 @@ def test_back_to_a_page_kept_in_the_back_forward_cache_shows_its_own_filters_not
     assert page.evaluate("window.keptInMemory") is True
     expect(results(page)).to_have_count(ALL_PROJECTS)
     expect(page.get_by_role("checkbox", name="European Union")).not_to_be_checked()
+
+
+def test_a_visitor_switches_to_serbian_and_back_on_the_same_filtered_page(page):
+    page.goto("/projects/?donor=european-union&sort=-amount")
+    english_heading = page.get_by_role("heading", level=1).inner_text()
+
+    page.locator(".language-switcher").get_by_role("link", name="Srpski (latinica)").click()
+
+    expect(page).to_have_url(re.compile(r"/sr-latn/projects/\?"))
+    assert parse_qs(urlsplit(page.url).query) == {"donor": ["european-union"], "sort": ["-amount"]}
+    expect(page.locator("html")).to_have_attribute("lang", "sr-Latn")
+    expect(page.locator(".language-notice")).to_be_visible()
+    assert page.get_by_role("heading", level=1).inner_text() != english_heading
+    assert [slug for slug, _ in shown_projects(page)] == ["eu-supports-border-management"]
+
+    page.locator(".language-switcher").get_by_role("link", name="English").click()
+
+    expect(page).to_have_url(re.compile(r"/projects/\?"))
+    assert "/sr-latn/" not in page.url
+    assert parse_qs(urlsplit(page.url).query) == {"donor": ["european-union"], "sort": ["-amount"]}
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.get_by_role("heading", level=1).inner_text() == english_heading
+
+    page.go_back()
+    expect(page.locator("html")).to_have_attribute("lang", "sr-Latn")
