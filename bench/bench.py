@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from harness import (
-    DEFAULT_PG_URL,
     Portal,
+    add_load_options,
     describe_wrk_errors,
     fetch,
     machine_description,
@@ -61,18 +61,10 @@ REQUEST_TIMEOUT_SECONDS = 10
 
 
 def parse_args():
-    cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of measurement per URL (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of discarded load per URL first (default 2)")
-    parser.add_argument("--connections", type=int, default=10, help="wrk's open connections (default 10)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1,
-                        help=f"gunicorn sync workers (default 2 x cores + 1 = {2 * cores + 1})")
-    parser.add_argument("--port", type=int, default=8130)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help=f"PostgreSQL server for the throwaway database (default {DEFAULT_PG_URL}; env BENCH_PG_URL)")
+    add_load_options(parser, duration=10, connections=10, port=8130)
     return parser.parse_args()
 
 

@@ -55,6 +55,20 @@ def require_wrk():
     return shutil.which("wrk") or fail("could not install wrk (apt-get install -y wrk failed)")
 
 
+def add_load_options(parser, *, duration, connections, port):
+    """The options every load script takes: how long and how hard, how many workers, where."""
+    workers = 2 * (os.cpu_count() or 1) + 1
+    parser.add_argument("--duration", type=int, default=duration, help=f"seconds of load (default {duration})")
+    parser.add_argument("--connections", type=int, default=connections,
+                        help=f"wrk's open connections, the concurrent clients (default {connections})")
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
+    parser.add_argument("--workers", type=int, default=workers,
+                        help=f"gunicorn sync workers (default 2 x cores + 1 = {workers})")
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help=f"PostgreSQL server for the throwaway database (default {DEFAULT_PG_URL}; env BENCH_PG_URL)")
+
+
 def production_env(database_url, static_root):
     """The environment of a production deployment on plain HTTP: DEBUG off, a fresh secret key."""
     env = dict(os.environ)

@@ -32,10 +32,10 @@ from pathlib import Path
 
 from harness import (
     BENCH_DIR,
-    DEFAULT_PG_URL,
     PROBE_HEADERS,
     REPO,
     Portal,
+    add_load_options,
     describe_wrk_errors,
     fail,
     fetch,
@@ -79,16 +79,8 @@ LISTED_PROJECT = re.compile(r'class="project-summary__title"><a href="/projects/
 
 
 def parse_args():
-    cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
-    parser.add_argument("--connections", type=int, default=50, help="concurrent clients (default 50)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1,
-                        help=f"gunicorn sync workers (default 2 x cores + 1 = {2 * cores + 1})")
-    parser.add_argument("--port", type=int, default=8131)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help=f"PostgreSQL server for the throwaway database (default {DEFAULT_PG_URL}; env BENCH_PG_URL)")
+    add_load_options(parser, duration=60, connections=50, port=8131)
     return parser.parse_args()
 
 
