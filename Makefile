@@ -97,7 +97,12 @@ check: install-dev
 
 # The browser tests (projects/tests/browser/) drive Debian's Chromium; Playwright cannot download its own here.
 CHROMIUM := /usr/bin/chromium
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here): installed
+# when missing and we may (as root, with apt-get), else a message that says how.
 chromium:
+	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || { \
+		echo "Installing Chromium for the browser tests: apt-get install -y chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@test -x $(CHROMIUM) || { echo "The browser tests and screenshots need Chromium at $(CHROMIUM): apt-get install -y chromium" >&2; exit 1; }
 
 test: install-dev check chromium
