@@ -1,10 +1,8 @@
 """Property-based tests (Hypothesis): random and hostile query strings and paths never get a 5xx or a traceback."""
 
-from io import StringIO
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,11 +42,6 @@ slugs = st.one_of(
     st.sampled_from(["croboweb-cross-border-cooperation", "european-union", "border-management"]),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40).map(lambda s: quote(s, safe="")),
 )
-
-
-@pytest.fixture
-def catalogue():
-    call_command("reload_catalogue", stdout=StringIO())
 
 
 def assert_handled(response):

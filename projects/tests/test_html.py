@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -62,9 +61,7 @@ def checker():
     return [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only"]
 
 
-@pytest.mark.django_db
-def test_every_public_page_is_valid_html(client, checker, tmp_path):
-    call_command("reload_catalogue", verbosity=0)
+def test_every_public_page_is_valid_html(client, checker, tmp_path, catalogue):
     files = {}
     for number, url in enumerate(PUBLIC_PAGES):
         response = client.get(url)

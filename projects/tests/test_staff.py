@@ -1,12 +1,10 @@
 """Staff safety: edit history with restore, recovery of deleted projects, stale forms, login throttling, Editors."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission, User
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 CROBOWEB = "croboweb-cross-border-cooperation"
 EU_PROJECT = "eu-supports-border-management"
-
-
-@pytest.fixture
-def catalogue():
-    call_command("reload_catalogue", stdout=StringIO())
 
 
 def make_editor(username="ana", password="a long editor password 1"):

@@ -5,7 +5,6 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.management import call_command
 from django.urls import reverse
 
 from projects.synthetic import seed_synthetic
@@ -18,10 +17,8 @@ GZIP = {"accept-encoding": "gzip"}
 
 
 @pytest.fixture
-def full_catalogue(settings):
+def full_catalogue(catalogue):
     """The real catalogue and a synthetic one: a full page of 20 rows, 30-odd donors and areas in the filters."""
-    settings.CATALOGUE_FIXTURES_DIR = settings.BASE_DIR / "fixtures"
-    call_command("reload_catalogue", verbosity=0)
     seed_synthetic(45)
 
 

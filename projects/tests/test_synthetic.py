@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db
 SIZE = 120
 
 
-@pytest.fixture
-def catalogue(settings):
-    settings.CATALOGUE_FIXTURES_DIR = settings.BASE_DIR / "fixtures"
-    call_command("reload_catalogue", verbosity=0)
-
-
 def seed(*args):
     out, err = io.StringIO(), io.StringIO()
     call_command("seed_synthetic", *args, stdout=out, stderr=err)
