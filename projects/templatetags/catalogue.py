@@ -206,3 +206,9 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+@register.simple_tag
+def not_stated():
+    """What every page shows where a text does not give a fact: "not stated", in its one style."""
+    return format_html('<span class="not-stated">{}</span>', NOT_STATED)

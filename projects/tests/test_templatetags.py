@@ -2,8 +2,10 @@
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 
 from projects.models import ContextFigure, Funding
@@ -172,3 +174,16 @@ def test_partial_date_of_no_date_says_not_stated():
 )
 def test_duration_says_years_when_whole_and_months_otherwise(months, expected):
     assert duration(months) == expected
+
+
+def test_not_stated_is_one_tag_with_its_style():
+    assert render("{% not_stated %}") == '<span class="not-stated">not stated</span>'
+
+
+def test_no_template_writes_not_stated_by_hand():
+    """Every place a fact is missing renders {% not_stated %}, so none can lose its styling."""
+    by_hand = [
+        str(path) for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        if path.name != "base.html" and "not stated" in path.read_text()
+    ]
+    assert by_hand == []
