@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
         from . import signals
         from .editors import ensure_editors_group
 
-        # The page cache and the largest grant; importing the module connects the search receivers.
+        # Every receiver of the catalogue's signals, in one place: the page cache and the derived data.
         signals.connect()
         # After auth's own post_migrate handler has made this app's permissions.
         post_migrate.connect(ensure_editors_group, sender=self, dispatch_uid="projects-editors-group")

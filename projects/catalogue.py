@@ -26,11 +26,10 @@ from reversion.models import Revision, Version
 from django.utils import timezone
 
 from .caching import bump_catalogue_generation
-from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+from .models import CATALOGUE_MODELS, ContextFigure, Funding, Partnership, Project, natural_key_fields
 from .synthetic import synthetic_condition
 
-# Dependency order: a record may only refer to models listed before its own.
-CATALOGUE_MODELS = [Status, Area, Donor, Partner, Project, Funding, Partnership, ContextFigure]
+# CATALOGUE_MODELS (in dependency order) and natural_key_fields() are declared once, in projects.models.
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in CATALOGUE_MODELS}
 # Bookkeeping the database keeps by itself; fixtures neither carry nor compare it.
 UNSERIALISED_FIELDS = {"id", "created", "updated", "largest_grant", "search_vector"}
@@ -41,15 +40,6 @@ def catalogue_fields(model):
     concrete = [f for f in model._meta.concrete_fields if f.name not in UNSERIALISED_FIELDS]
     many = [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
     return concrete + many
-
-
-def natural_key_fields(model):
-    """The fields whose values identify a record of `model` (its natural key)."""
-    return {
-        Funding: ["project", "donor"],
-        Partnership: ["project", "partner"],
-        ContextFigure: ["project", "key"],
-    }.get(model, ["slug"])
 
 
 def raw_natural_key(model, fields):
@@ -327,6 +317,9 @@ def reload_catalogue(paths, dry_run=False, progress=None):
         if loader.touched_projects:
             # A project whose grants or figures changed was updated, even if its own fields were not.
             Project.objects.filter(pk__in=loader.touched_projects).update(updated=timezone.now())
+        # The saves' signals refreshed what they touched; the same method once more over the whole loaded
+        # catalogue, so the load's derived data can never drift from what the signals keep.
+        Project.objects.exclude(synthetic_condition(Project)).refresh_derived()
         # Saves bumped it already; once more for the update() above. It commits with the reload.
         bump_catalogue_generation()
         if dry_run:

@@ -153,7 +153,7 @@ def nice_ceiling(value):
 def figures_timeline(figures):
     """Panels of dated figures on one time axis, January of the first year to December of the last.
 
-    `figures`: ContextFigure rows with a period_start (one per fact: see views.key_figures).
+    `figures`: ContextFigure rows with a period_start (one per fact: see ContextFigureQuerySet.key_figures).
     Returns None when there is nothing to draw.
     """
     figures = [f for f in figures if f.period_start]

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Currency, Donor, Funding, Status
@@ -76,14 +75,15 @@ class ProjectFilter(django_filters.FilterSet):
     )
     donor = django_filters.ModelMultipleChoiceFilter(
         label=_("Donor"),
-        queryset=Donor.objects.order_by("name"),
+        # Only listed donors and areas can be chosen: one that only drafts use is not public, even by slug.
+        queryset=Donor.objects.listed().order_by("name"),
         to_field_name="slug",
         method="filter_donor",
         widget=forms.CheckboxSelectMultiple,
     )
     area = django_filters.ModelMultipleChoiceFilter(
         label=_("Area"),
-        queryset=Area.objects.order_by("name"),
+        queryset=Area.objects.listed().order_by("name"),
         to_field_name="slug",
         method="filter_area",
         widget=forms.CheckboxSelectMultiple,
@@ -188,8 +188,8 @@ class ProjectFilter(django_filters.FilterSet):
 
         Each facet's counts apply every OTHER filter in force, never its own: a donor's count is how
         many of the projects the other filters keep that donor funds, so ticking a second donor (donors
-        combine with "or") adds about that many. One grouped query per facet, whatever the catalogue's size.
-        Returns {"donor": [FacetOption, ...], "area": [...], "status": [...], "currency": [...]}.
+        combine with "or") adds about that many. One grouped query per facet, whatever the catalogue's size
+        (the QuerySets' facet_counts()). Returns {"donor": [FacetOption, ...], "area": [...], "status": [...], "currency": [...]}.
         """
         cleaned = self.cleaned_data
 
@@ -199,25 +199,17 @@ class ProjectFilter(django_filters.FilterSet):
         def chosen(name):
             return set(self.data.getlist(name)) if self.is_bound else set()
 
-        donors = Donor.objects.order_by("name").annotate(
-            count=Count("fundings__project", filter=Q(fundings__project__in=kept_by_the_others("donor")), distinct=True)
-        )
-        areas = Area.objects.order_by("name").annotate(
-            count=Count("projects", filter=Q(projects__in=kept_by_the_others("area")))
-        )
-        statuses = Status.objects.annotate(count=Count("projects", filter=Q(projects__in=kept_by_the_others("status"))))
         # A currency's count keeps the amount bounds: they compare grants in that currency.
         grants = Funding.objects.within(min_amount=cleaned.get("min_amount"), max_amount=cleaned.get("max_amount"))
-        per_currency = dict(
-            grants.filter(project__in=kept_by_the_others("currency"))
-            .order_by()
-            .values_list("currency")
-            .annotate(count=Count("project", distinct=True))
-        )
+        per_currency = grants.project_counts_per_currency(kept_by_the_others("currency"))
+
+        def options(facet, rows):
+            return [FacetOption(row.slug, row.name, row.project_count, row.slug in chosen(facet)) for row in rows]
+
         return {
-            "donor": [FacetOption(d.slug, d.name, d.count, d.slug in chosen("donor")) for d in donors],
-            "area": [FacetOption(a.slug, a.name, a.count, a.slug in chosen("area")) for a in areas],
-            "status": [FacetOption(s.slug, s.name, s.count, s.slug in chosen("status")) for s in statuses],
+            "donor": options("donor", Donor.objects.facet_counts(kept_by_the_others("donor"))),
+            "area": options("area", Area.objects.facet_counts(kept_by_the_others("area"))),
+            "status": options("status", Status.objects.facet_counts(kept_by_the_others("status"))),
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
                 for code, label in Currency.choices

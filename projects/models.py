@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, Precision
 from .querysets import (
     EARLIEST_DATE,
     NO_GRANT,
@@ -29,55 +30,11 @@ from .querysets import (
     DonorQuerySet,
     FundingQuerySet,
     NaturalKeyQuerySet,
+    PartnerQuerySet,
     PartnershipQuerySet,
     ProjectQuerySet,
+    StatusQuerySet,
 )
-
-
-class Precision(models.TextChoices):
-    """How much of a date the source text actually gives."""
-
-    YEAR = "year", _("Year")
-    MONTH = "month", _("Month")
-    DAY = "day", _("Day")
-
-
-class Currency(models.TextChoices):
-    """A short ISO 4217 list: the currencies aid to Serbia is given in."""
-
-    USD = "USD", _("USD – US dollar")
-    EUR = "EUR", _("EUR – euro")
-    GBP = "GBP", _("GBP – pound sterling")
-    CHF = "CHF", _("CHF – Swiss franc")
-    SEK = "SEK", _("SEK – Swedish krona")
-    NOK = "NOK", _("NOK – Norwegian krone")
-    DKK = "DKK", _("DKK – Danish krone")
-    JPY = "JPY", _("JPY – Japanese yen")
-    RSD = "RSD", _("RSD – Serbian dinar")
-
-
-class PartnerRole(models.TextChoices):
-    """An organisation's part in a project, in the words the texts use."""
-
-    IMPLEMENTER = "implementer", _("Implemented by")
-    COUNTERPART = "counterpart", _("In cooperation with")
-    PARTNER = "partner", _("Partner organisation")
-    BENEFICIARY = "beneficiary", _("Assisted institution")
-
-
-class FigureQualifier(models.TextChoices):
-    """How the text hedges a figure: "more than 700,000", "some 4,000"."""
-
-    EXACT = "exact", _("exactly")
-    MORE_THAN = "more_than", _("more than")
-    ABOUT = "about", _("some")
-    UP_TO = "up_to", _("up to")
-
-
-class FigureUnit(models.TextChoices):
-    PEOPLE = "people", _("people")
-    PEOPLE_PER_DAY = "people_per_day", _("people per day")
-    CENTRES = "centres", _("centres")
 
 
 # Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
@@ -97,7 +54,24 @@ def first_of_month(value):
     return value.replace(day=1) if value else value
 
 
-class NamedEntry(models.Model):
+class NaturalKey:
+    """A row that fixtures refer to by the values of `natural_key_fields`, never by id.
+
+    Each model declares its fields once; natural_key() here, get_by_natural_key() (querysets.NaturalKeyQuerySet)
+    and the loader (natural_key_fields() below) all read them. A foreign key stands for its row's own natural key.
+    """
+
+    natural_key_fields = ("slug",)
+
+    def natural_key(self):
+        key = ()
+        for name in self.natural_key_fields:
+            value = getattr(self, name)
+            key += value.natural_key() if isinstance(value, NaturalKey) else (value,)
+        return key
+
+
+class NamedEntry(NaturalKey, models.Model):
     """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -112,9 +86,6 @@ class NamedEntry(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
             raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE % {"prefix": SYNTHETIC_SLUG_PREFIX}})
@@ -125,6 +96,8 @@ class Status(NamedEntry):
 
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower numbers are listed first."))
     description = models.TextField(_("description"), blank=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta(NamedEntry.Meta):
         ordering = ["order", "name"]
@@ -171,12 +144,14 @@ class Partner(NamedEntry):
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
     description = models.TextField(_("description"), blank=True)
 
+    objects = PartnerQuerySet.as_manager()
+
     class Meta(NamedEntry.Meta):
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
 
 
-class Project(models.Model):
+class Project(NaturalKey, models.Model):
     """A project of the IOM Serbia office, with its source text kept verbatim."""
 
     title = models.CharField(_("title"), max_length=300)
@@ -218,7 +193,7 @@ class Project(models.Model):
     is_published = models.BooleanField(
         _("published"), default=True, help_text=_("Unpublished projects are invisible to the public.")
     )
-    # Derived from the grants (projects.signals keeps it in step), so sorting by amount can use an index.
+    # Derived from the grants (ProjectQuerySet.refresh_derived keeps it in step), so sorting by amount can use an index.
     largest_grant = models.DecimalField(
         _("largest grant"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False,
         help_text=_("The largest single stated amount of the project's grants; empty when none states one."),
@@ -226,7 +201,7 @@ class Project(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
     # PostgreSQL's weighted full-text document (title, the names of donors, areas and partners, text),
-    # kept current by projects.signals and read through a GIN index that migration 0004 makes on
+    # kept current by ProjectQuerySet.refresh_derived and read through a GIN index that migration 0005 makes on
     # PostgreSQL only. Always empty on SQLite, where search matches words directly.
     search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
@@ -273,9 +248,6 @@ class Project(models.Model):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("projects:project_detail", args=[self.slug])
 
@@ -317,7 +289,7 @@ class QuotedFact:
         return {}
 
 
-class Funding(QuotedFact, models.Model):
+class Funding(NaturalKey, QuotedFact, models.Model):
     """A donor's grant to a project. The amount may be unknown: then it says "not stated", never 0."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="fundings", verbose_name=_("project"))
@@ -338,6 +310,7 @@ class Funding(QuotedFact, models.Model):
     )
 
     objects = FundingQuerySet.as_manager()
+    natural_key_fields = ("project", "donor")
 
     class Meta:
         ordering = ["project__title", "donor__name"]
@@ -364,11 +337,6 @@ class Funding(QuotedFact, models.Model):
     def __str__(self):
         return f"{self.donor} → {self.project}"
 
-    def natural_key(self):
-        return self.project.natural_key() + self.donor.natural_key()
-
-    natural_key.dependencies = ["projects.project", "projects.donor"]
-
     def clean(self):
         errors = {}
         if self.amount is not None and self.amount <= 0:
@@ -382,7 +350,7 @@ class Funding(QuotedFact, models.Model):
             raise ValidationError(errors)
 
 
-class Partnership(QuotedFact, models.Model):
+class Partnership(NaturalKey, QuotedFact, models.Model):
     """An organisation's part in a project, as the text describes it."""
 
     project = models.ForeignKey(
@@ -397,6 +365,7 @@ class Partnership(QuotedFact, models.Model):
     )
 
     objects = PartnershipQuerySet.as_manager()
+    natural_key_fields = ("project", "partner")
 
     class Meta:
         ordering = ["role", "partner__name"]
@@ -410,17 +379,12 @@ class Partnership(QuotedFact, models.Model):
     def __str__(self):
         return f"{self.partner} ({self.get_role_display().lower()}) → {self.project}"
 
-    def natural_key(self):
-        return self.project.natural_key() + self.partner.natural_key()
-
-    natural_key.dependencies = ["projects.project", "projects.partner"]
-
     def clean(self):
         if errors := self.unquoted_sentence_errors():
             raise ValidationError(errors)
 
 
-class ContextFigure(QuotedFact, models.Model):
+class ContextFigure(NaturalKey, QuotedFact, models.Model):
     """A migration-context figure a project's text cites, e.g. "more than 700,000 migrants"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures", verbose_name=_("project"))
@@ -456,6 +420,7 @@ class ContextFigure(QuotedFact, models.Model):
     )
 
     objects = ContextFigureQuerySet.as_manager()
+    natural_key_fields = ("project", "key")
 
     class Meta:
         ordering = [models.F("period_start").asc(nulls_last=True), "project__title", "key"]
@@ -479,11 +444,6 @@ class ContextFigure(QuotedFact, models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.key}"
-
-    def natural_key(self):
-        return self.project.natural_key() + (self.key,)
-
-    natural_key.dependencies = ["projects.project"]
 
     def clean(self):
         errors = {}
@@ -517,3 +477,30 @@ class CatalogueGeneration(models.Model):
         verbose_name_plural = _("catalogue generations")
         # Nobody edits it: no permissions to grant (the Editors group takes every catalogue permission).
         default_permissions = ()
+
+
+# The catalogue's models in dependency order: a row may refer only to rows of models listed before its
+# own. The loader and the exports (projects.catalogue) write and read in this order, the signals
+# (projects.signals) watch these models, and the synthetic catalogue (projects.synthetic) fills them.
+CATALOGUE_MODELS = [Status, Area, Donor, Partner, Project, Funding, Partnership, ContextFigure]
+
+
+def natural_key_fields(model):
+    """The fields whose values identify a record of `model` (its natural key), as the model declares them."""
+    return list(model.natural_key_fields)
+
+
+def _declare_natural_key_dependencies():
+    # dumpdata orders models by natural_key.dependencies: derive them from each model's natural_key_fields.
+    for model in CATALOGUE_MODELS:
+        related = [model._meta.get_field(name) for name in model.natural_key_fields]
+        dependencies = [field.remote_field.model._meta.label_lower for field in related if field.is_relation]
+        if dependencies:
+            def natural_key(self):
+                return NaturalKey.natural_key(self)
+
+            natural_key.dependencies = dependencies
+            model.natural_key = natural_key
+
+
+_declare_natural_key_dependencies()

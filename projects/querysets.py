@@ -1,9 +1,13 @@
-"""What the catalogue can be asked. Views, filters and commands call these; they never build joins themselves."""
+"""What the catalogue can be asked. Views, filters and commands call these; they never build joins themselves.
+
+The models import this module (for their managers), so it imports no model: each QuerySet reaches the
+models it joins through its own model's relations (`self.model.fundings`, `self.model.areas.through`).
+"""
 
 import datetime
 import re
+from itertools import groupby
 
-from django.apps import apps
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
 from django.db.models import (
@@ -23,6 +27,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat
 
+from .choices import FigureQualifier
+
 # What an empty sort key counts as in a descending sort, so it comes last: below any date, and below
 # any grant (amounts are positive: funding_amount_positive).
 EARLIEST_DATE = datetime.date(1, 1, 1)
@@ -38,20 +44,28 @@ MATCH_START, MATCH_END = "\x02", "\x03"
 SEARCH_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
 
 
-def _model(name):
-    # The models import this module, so they are looked up lazily.
-    return apps.get_model("projects", name)
+def rows_of(model, relation):
+    """The model on the other side of `model`'s `relation` ("fundings" of Project is Funding)."""
+    return model._meta.get_field(relation).related_model
 
 
 class NaturalKeyQuerySet(models.QuerySet):
-    """Looks rows up by slug, so fixtures refer to them by name, not by id."""
+    """Looks rows up by their natural key (the model's natural_key_fields), so fixtures refer to them by name, not by id."""
 
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+    def get_by_natural_key(self, *key):
+        values = iter(key)
+        lookups = {}
+        for name in self.model.natural_key_fields:
+            field = self.model._meta.get_field(name)
+            # A foreign key stands for its row's own natural key, flattened: ("croboweb", "inl").
+            names = [f"{name}__{part}" for part in field.related_model.natural_key_fields] if field.is_relation else [name]
+            lookups.update((lookup, next(values)) for lookup in names)
+        return self.get(**lookups)
 
 
-def _grants_with_donors():
-    return Prefetch("fundings", queryset=_model("Funding").objects.select_related("donor").order_by("donor__name"))
+def _grants_with_donors(project_model):
+    grants = rows_of(project_model, "fundings").objects.select_related("donor").order_by("donor__name")
+    return Prefetch("fundings", queryset=grants)
 
 
 def search_terms(query):
@@ -78,13 +92,12 @@ def _joined_names(rows, *fields):
     return Subquery(names.annotate(names=joined).values("names"))
 
 
-def search_document():
+def search_document(project_model):
     """The weighted full-text document of a project: title A; donor, area and partner names B; text C."""
-    Project = _model("Project")
     related_names = [
-        _joined_names(_model("Funding").objects.all(), "donor__name", "donor__short_name"),
-        _joined_names(Project.areas.through.objects.all(), "area__name"),
-        _joined_names(_model("Partnership").objects.all(), "partner__name", "partner__short_name"),
+        _joined_names(rows_of(project_model, "fundings").objects.all(), "donor__name", "donor__short_name"),
+        _joined_names(project_model.areas.through.objects.all(), "area__name"),
+        _joined_names(rows_of(project_model, "partnerships").objects.all(), "partner__name", "partner__short_name"),
     ]
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
@@ -98,22 +111,35 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         """Only what the public may see."""
         return self.filter(is_published=True)
 
-    def refresh_largest_grant(self):
-        """Store each project's largest single stated amount in `largest_grant` (None when none is stated)."""
+    def refresh_derived(self):
+        """Recompute everything derived from these projects' rows, in one UPDATE; return the rows updated.
+
+        - `largest_grant`: the largest single stated amount of the project's grants (None when none states
+          one), which the amount sort reads through an index;
+        - on PostgreSQL, `search_vector`: the stored search document (search_document()), which holds the
+          names of the project's donors, areas and partners. SQLite has none (search reads the rows).
+
+        The one owner of derived data: projects.signals calls it after every save or delete through the
+        ORM, and reload_catalogue, seed_synthetic and its removal call it at their end. bulk_create() and
+        update() send no signals: call it yourself after them.
+        """
         largest = (
-            _model("Funding").objects.filter(project=OuterRef("pk"))
+            rows_of(self.model, "fundings").objects.filter(project=OuterRef("pk"))
             .values("project").annotate(largest=Max("amount")).values("largest")
         )
-        return self.update(largest_grant=Subquery(largest))
+        derived = {"largest_grant": Subquery(largest)}
+        if self._on_postgresql():
+            derived["search_vector"] = search_document(self.model)
+        return self.update(**derived)
 
     def for_listing(self):
         """Published projects with everything a list row shows, in a fixed number of queries."""
-        return self.published().select_related("status").prefetch_related("areas", _grants_with_donors())
+        return self.published().select_related("status").prefetch_related("areas", _grants_with_donors(self.model))
 
     def for_detail(self):
         """Published projects with everything the detail page shows: a list row's facts, partners and figures."""
-        Partnership = _model("Partnership")
-        ContextFigure = _model("ContextFigure")
+        Partnership = rows_of(self.model, "partnerships")
+        ContextFigure = rows_of(self.model, "figures")
         return self.for_listing().prefetch_related(
             Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
             Prefetch("figures", queryset=ContextFigure.objects.order_by(F("period_start").asc(nulls_last=True), "key")),
@@ -148,8 +174,8 @@ class ProjectQuerySet(NaturalKeyQuerySet):
 
     def _mentions(self, term):
         """Q: the project's title, text, or a donor's, area's or partner's name contains `term`."""
-        Funding, Partnership = _model("Funding"), _model("Partnership")
-        areas = _model("Project").areas.through.objects
+        Funding, Partnership = rows_of(self.model, "fundings"), rows_of(self.model, "partnerships")
+        areas = self.model.areas.through.objects
         return (
             Q(title__icontains=term)
             | Q(text__icontains=term)
@@ -181,24 +207,14 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             ),
         )
 
-    def refresh_search_vectors(self):
-        """Recompute the stored search document of these projects (PostgreSQL; nothing to do on SQLite).
-
-        projects.signals calls this after every save or delete through the ORM. bulk_create() and
-        update() send no signals: call it yourself after them. Returns the number of rows updated.
-        """
-        if not self._on_postgresql():
-            return 0
-        return self.update(search_vector=search_document())
-
     def funded_by(self, donors):
         """Projects funded by any of `donors` (an iterable of Donor)."""
-        Funding = _model("Funding")
-        return self.filter(Exists(Funding.objects.filter(project=OuterRef("pk"), donor__in=list(donors))))
+        grants = rows_of(self.model, "fundings").objects.filter(project=OuterRef("pk"), donor__in=list(donors))
+        return self.filter(Exists(grants))
 
     def in_areas(self, areas):
         """Projects in any of `areas`."""
-        through = _model("Project").areas.through
+        through = self.model.areas.through
         return self.filter(Exists(through.objects.filter(project=OuterRef("pk"), area__in=list(areas))))
 
     def with_funding(self, currency=None, min_amount=None, max_amount=None):
@@ -207,7 +223,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         The amount bounds compare within one grant (and one currency when given),
         so "USD, at least 500,000" never matches a EUR grant.
         """
-        grants = _model("Funding").objects.within(currency, min_amount, max_amount)
+        grants = rows_of(self.model, "fundings").objects.within(currency, min_amount, max_amount)
         return self.filter(Exists(grants.filter(project=OuterRef("pk"))))
 
     def ordered_by(self, sort):
@@ -243,7 +259,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             (relation, lookup, ids, candidates)
             for relation, lookup, ids, candidates in [
                 ("areas", "areas__in", area_ids, self.model.areas.through.objects.filter(area_id__in=area_ids)),
-                ("fundings", "fundings__donor__in", donor_ids, _model("Funding").objects.filter(donor_id__in=donor_ids)),
+                ("fundings", "fundings__donor__in", donor_ids, rows_of(self.model, "fundings").objects.filter(donor_id__in=donor_ids)),
             ]
             if ids  # an aggregate filtered on an empty IN () matches nothing at all
         ]
@@ -263,23 +279,61 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         )
 
 
-class AreaQuerySet(NaturalKeyQuerySet):
-    def with_project_counts(self):
-        """Annotate `project_count`: how many published projects are in each area."""
-        return self.annotate(project_count=Count("projects", filter=Q(projects__is_published=True)))
+class ListedQuerySet(NaturalKeyQuerySet):
+    """Donors, areas and partners: public only while a published project uses them.
+
+    One definition of "listed" for every page, facet, total and the sitemap. The others (used by drafts
+    alone, or by nothing) are found nowhere in public, and their pages answer 404.
+    """
+
+    # The lookup from a row to its projects, and whether a project can be reached by more than one path.
+    projects_lookup = None
+    count_distinct = True
+
+    def listed(self):
+        used = self.model.objects.filter(pk=OuterRef("pk"), **{f"{self.projects_lookup}__is_published": True})
+        return self.filter(Exists(used))
+
+    def project_ids(self):
+        """The ids of the projects these rows are linked to (as a subquery)."""
+        return self.values(self.projects_lookup)
+
+    def with_project_counts(self, among=None):
+        """Annotate `project_count`: how many published projects use each row or, given `among` (a queryset
+        of project ids), how many of those."""
+        lookup = self.projects_lookup
+        condition = Q(**{f"{lookup}__is_published": True}) if among is None else Q(**{f"{lookup}__in": among})
+        return self.annotate(project_count=Count(lookup, filter=condition, distinct=self.count_distinct))
+
+    def facet_counts(self, among):
+        """The listed rows by name, each with `project_count` among `among`: one grouped query, whatever the size."""
+        return self.listed().order_by("name").with_project_counts(among)
 
 
-class DonorQuerySet(NaturalKeyQuerySet):
-    def with_project_counts(self):
-        """Annotate `project_count`: how many published projects each donor funds."""
-        return self.annotate(
-            project_count=Count("fundings__project", filter=Q(fundings__project__is_published=True), distinct=True)
-        )
+class AreaQuerySet(ListedQuerySet):
+    projects_lookup = "projects"
+    # One link per project and area.
+    count_distinct = False
 
 
-class FundingQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, donor_slug):
-        return self.get(project__slug=project_slug, donor__slug=donor_slug)
+class DonorQuerySet(ListedQuerySet):
+    projects_lookup = "fundings__project"
+
+
+class PartnerQuerySet(ListedQuerySet):
+    projects_lookup = "partnerships__project"
+
+
+class StatusQuerySet(NaturalKeyQuerySet):
+    def facet_counts(self, among):
+        """Every status (in its order), annotated with `project_count`: how many of `among` (project ids) it holds."""
+        return self.annotate(project_count=Count("projects", filter=Q(projects__in=among)))
+
+
+class FundingQuerySet(NaturalKeyQuerySet):
+    def published(self):
+        """The grants of published projects: the only ones the public may see or have summed."""
+        return self.filter(project__is_published=True)
 
     def within(self, currency=None, min_amount=None, max_amount=None):
         """Grants with a stated amount, in `currency` and between the bounds (inclusive) where given."""
@@ -291,6 +345,11 @@ class FundingQuerySet(models.QuerySet):
         if max_amount is not None:
             grants = grants.filter(amount__lte=max_amount)
         return grants
+
+    def project_counts_per_currency(self, among):
+        """{"USD": n, ...}: how many of `among` (a queryset of project ids) these grants fund, per currency."""
+        grants = self.filter(project__in=among).order_by().values_list("currency")
+        return dict(grants.annotate(count=Count("project", distinct=True)))
 
     def totals_by_currency(self, *group_by):
         """Stated amounts summed per currency, never across currencies.
@@ -306,14 +365,33 @@ class FundingQuerySet(models.QuerySet):
         )
 
 
-class PartnershipQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, partner_slug):
-        return self.get(project__slug=project_slug, partner__slug=partner_slug)
+class PartnershipQuerySet(NaturalKeyQuerySet):
+    pass
 
 
-class ContextFigureQuerySet(models.QuerySet):
-    def get_by_natural_key(self, project_slug, key):
-        return self.get(project__slug=project_slug, key=key)
-
+class ContextFigureQuerySet(NaturalKeyQuerySet):
     def published(self):
         return self.filter(project__is_published=True)
+
+    def dated(self):
+        return self.filter(period_start__isnull=False)
+
+    def key_figures(self):
+        """Group the dated figures among these that state the same fact (value, unit, period), so one cited
+        twice shows once.
+
+        Returns [(figure, [citing projects])], in period order; the first figure of a group is its
+        representative (the strongest qualifier the texts give, e.g. "more than" over "some"). Reads the
+        rows already fetched when the queryset was evaluated (a page's rows): no query of its own then.
+        """
+        def fact(figure):
+            # A period without an end is a single month: the same fact as one that ends where it starts.
+            end = figure.period_end or figure.period_start
+            return (figure.period_start, end, figure.unit, figure.value_low, figure.value_high or figure.value_low)
+
+        groups = []
+        dated = [figure for figure in self if figure.period_start]
+        for _fact, same in groupby(sorted(dated, key=fact), key=fact):
+            same = sorted(same, key=lambda f: f.qualifier != FigureQualifier.MORE_THAN)
+            groups.append((same[0], sorted({f.project for f in same}, key=lambda p: p.title)))
+        return groups

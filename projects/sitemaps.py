@@ -25,15 +25,17 @@ class ProjectSitemap(Sitemap):
 
 
 class DonorSitemap(Sitemap):
-    """Donors of at least one published project: the others' pages list nothing."""
+    """Listed donors only: the others' pages answer 404."""
 
     def items(self):
-        return Donor.objects.with_project_counts().filter(project_count__gt=0).order_by("slug")
+        return Donor.objects.listed().order_by("slug")
 
 
 class AreaSitemap(Sitemap):
+    """Listed areas only: the others' pages answer 404."""
+
     def items(self):
-        return Area.objects.with_project_counts().filter(project_count__gt=0).order_by("slug")
+        return Area.objects.listed().order_by("slug")
 
 
 SITEMAPS = {"pages": PageSitemap, "projects": ProjectSitemap, "donors": DonorSitemap, "areas": AreaSitemap}

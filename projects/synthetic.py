@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from .caching import bump_catalogue_generation
 from .models import (
+    CATALOGUE_MODELS,
     SYNTHETIC_SLUG_PREFIX,
     Area,
     ContextFigure,
@@ -37,9 +38,9 @@ from .models import (
     Status,
 )
 
-# Models whose own slug marks them, and models marked by their project's slug.
-NAMED_MODELS = [Status, Area, Donor, Partner]
-PROJECT_FACT_MODELS = [Funding, Partnership, ContextFigure]
+# Models marked by their project's slug (their natural key starts with it), and models whose own slug marks them.
+PROJECT_FACT_MODELS = [model for model in CATALOGUE_MODELS if "project" in model.natural_key_fields]
+NAMED_MODELS = [model for model in CATALOGUE_MODELS if model is not Project and model not in PROJECT_FACT_MODELS]
 
 STATUSES = [("Completed", 80), ("Ongoing", 15), ("Suspended", 5)]
 THEMES = [
@@ -161,7 +162,6 @@ class ProjectMaker:
         if figure_sentences:
             paragraphs.append(" ".join(figure_sentences))
 
-        amounts = [fact.amount for fact in facts if isinstance(fact, Funding) and fact.amount is not None]
         project = Project(
             title=title,
             slug=f"{SYNTHETIC_SLUG_PREFIX}{number:06d}",
@@ -172,7 +172,6 @@ class ProjectMaker:
             duration_months=duration,
             places=f"{place}, Serbia",
             is_published=rng.random() < 0.95,
-            largest_grant=max(amounts, default=None),
             created=self.now,
             updated=self.now,
         )
@@ -222,7 +221,8 @@ def seed_synthetic(project_count, *, seed=0, batch_size=2000, dry_run=False, pro
 
     Raises SyntheticDataExists when synthetic projects are already there. The same `seed` makes the same
     catalogue. `progress(done, total)` is called after each batch. Bulk inserts send no per-row signals:
-    one bump of the catalogue generation after the commit retires every cached page instead.
+    at the end, one refresh_derived() fills the projects' derived data (largest grant, search document) and
+    one bump of the catalogue generation retires every cached page, as the signals would have.
     """
     if existing := Project.objects.filter(synthetic_condition(Project)).count():
         raise SyntheticDataExists(existing)
@@ -260,7 +260,8 @@ def seed_synthetic(project_count, *, seed=0, batch_size=2000, dry_run=False, pro
         report.counts = {
             "statuses": len(statuses), "areas": len(areas), "donors": len(donors), "partners": len(partners), **counts,
         }
-        # Bulk inserts send no signals: bump once, in the same transaction.
+        # Bulk inserts send no signals: what they would have done, once, in the same transaction.
+        Project.objects.filter(synthetic_condition(Project)).refresh_derived()
         bump_catalogue_generation()
         if dry_run:
             transaction.set_rollback(True)
@@ -277,8 +278,9 @@ def remove_synthetic(dry_run=False):
     """Delete every synthetic row in one transaction; return the counts that were (or would be) deleted.
 
     Plain DELETE statements, not QuerySet.delete(): the ORM would load every row into memory to send
-    its delete signals, and a hundred thousand projects would take minutes. One bump of the catalogue
-    generation after the commit does what those signals are for.
+    its delete signals, and a hundred thousand projects would take minutes. What those signals are for is
+    done once instead: refresh_derived() for the real projects that lost a synthetic grant, partner or area
+    (staff could have linked one), and one bump of the catalogue generation.
     """
     counts = count_synthetic()
     if dry_run:
@@ -292,6 +294,13 @@ def remove_synthetic(dry_run=False):
         (Project.areas.through, "area_id", Area), (Funding, "donor_id", Donor), (Partnership, "partner_id", Partner),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
+        real_projects_linked = set()
+        for model, column, named in references:
+            real_projects_linked.update(
+                model.objects.filter(**{f"{column.removesuffix('_id')}__slug__startswith": SYNTHETIC_SLUG_PREFIX})
+                .exclude(project__slug__startswith=SYNTHETIC_SLUG_PREFIX)
+                .values_list("project_id", flat=True)
+            )
         for model in [*PROJECT_FACT_MODELS, Project.areas.through]:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE project_id IN ({synthetic_projects})", [prefix])
         for model, column, named in references:
@@ -303,5 +312,6 @@ def remove_synthetic(dry_run=False):
         cursor.execute(f"DELETE FROM {project_table} WHERE slug LIKE %s", [prefix])
         for model in NAMED_MODELS:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE slug LIKE %s", [prefix])
+        Project.objects.filter(pk__in=real_projects_linked).refresh_derived()
         bump_catalogue_generation()
     return counts

@@ -1,14 +1,12 @@
 """Public pages. Thin: each builds a queryset from projects.querysets and hands it to a template."""
 
-from itertools import groupby
-
 from django.db import DatabaseError, connection
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from . import exports
@@ -20,24 +18,6 @@ from .structured_data import project_schema
 
 def with_query(path, query):
     return f"{path}?{query}" if query else path
-
-
-def key_figures(figures):
-    """Group dated figures that state the same fact (value, unit, period), so one cited twice shows once.
-
-    Returns [(figure, [citing projects])], in period order; the first figure of a group is its
-    representative (the strongest qualifier the texts give, e.g. "more than" over "some").
-    """
-    def fact(figure):
-        # A period without an end is a single month: the same fact as one that ends where it starts.
-        end = figure.period_end or figure.period_start
-        return (figure.period_start, end, figure.unit, figure.value_low, figure.value_high or figure.value_low)
-
-    groups = []
-    for _, same in groupby(sorted(figures, key=fact), key=fact):
-        same = sorted(same, key=lambda f: f.qualifier != "more_than")
-        groups.append((same[0], sorted({f.project for f in same}, key=lambda p: p.title)))
-    return groups
 
 
 # Enough for every figure of the real catalogue (nine), few enough for a page that loads at once.
@@ -53,59 +33,40 @@ class HomeView(TemplateView):
         published = Project.objects.published()
         # The earliest dated figures, at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
-        figures = key_figures(
-            ContextFigure.objects.published().filter(period_start__isnull=False)
+        figures = (
+            ContextFigure.objects.published().dated()
             .select_related("project").order_by("period_start", "pk")[:HOME_FIGURES]
-        )
-        per_donor = Funding.objects.filter(project__is_published=True).totals_by_currency(
-            "donor__name", "donor__short_name"
-        )
+        ).key_figures()
+        per_donor = Funding.objects.published().totals_by_currency("donor__name", "donor__short_name")
         return super().get_context_data(
             project_count=published.count(),
-            donor_count=Donor.objects.with_project_counts().filter(project_count__gt=0).count(),
-            totals=Funding.objects.filter(project__is_published=True).totals_by_currency(),
+            donor_count=Donor.objects.listed().count(),
+            totals=Funding.objects.published().totals_by_currency(),
             funding_charts=funding_charts(
                 (row["currency"], row["donor__short_name"] or row["donor__name"], row["total"]) for row in per_donor
             ),
             per_donor=per_donor,
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
-            areas=Area.objects.with_project_counts().filter(project_count__gt=0),
+            areas=Area.objects.listed().with_project_counts(),
             **kwargs,
         )
 
 
-def page_of(request, queryset, per_page):
-    """The page of `queryset` the `page` parameter asks for; like the project list, 404 for one that does not exist.
-
-    Keeps donor, area and context pages the same size however large the catalogue grows.
-    """
-    try:
-        return Paginator(queryset, per_page).page(request.GET.get("page") or 1)
-    except InvalidPage:
-        raise Http404("No such page") from None
-
-
-class ContextView(TemplateView):
+class ContextView(ListView):
     """Every migration-context figure the published projects cite, with its sentence, and their timeline."""
 
+    queryset = ContextFigure.objects.published().select_related("project")  # Meta.ordering: by period, undated last
     template_name = "projects/context.html"
+    context_object_name = "figures"
     paginate_by = 50
 
     def get_context_data(self, **kwargs):
-        page = page_of(
-            self.request,
-            ContextFigure.objects.published().select_related("project"),  # Meta.ordering: by period, undated last
-            self.paginate_by,
-        )
-        figures = list(page.object_list)
-        dated = key_figures([figure for figure in figures if figure.period_start])
-        return super().get_context_data(
-            figures=figures,
-            page_obj=page,
-            timeline=figures_timeline(figure for figure, _projects in dated),
-            **kwargs,
-        )
+        context = super().get_context_data(**kwargs)
+        # The page's rows, read once: the timeline groups the dated ones, the template lists them all.
+        dated = context["figures"].key_figures()
+        context["timeline"] = figures_timeline(figure for figure, _projects in dated)
+        return context
 
 
 class ProjectListView(FilterView):
@@ -197,64 +158,72 @@ class ProjectDetailView(DetailView):
 class DonorListView(ListView):
     template_name = "projects/donor_list.html"
     context_object_name = "donors"
-
-    def get_queryset(self):
-        return Donor.objects.with_project_counts().filter(project_count__gt=0)
+    queryset = Donor.objects.listed().with_project_counts()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         by_donor = {}
-        for row in Funding.objects.filter(project__is_published=True).totals_by_currency("donor"):
+        for row in Funding.objects.published().totals_by_currency("donor"):
             by_donor.setdefault(row["donor"], []).append(row)
         for donor in context["donors"]:
             donor.totals = by_donor.get(donor.pk, [])
         return context
 
 
-class DonorDetailView(DetailView):
-    template_name = "projects/donor_detail.html"
-    context_object_name = "donor"
-    queryset = Donor.objects.all()
+class ListOfOneObjectView(SingleObjectMixin, ListView):
+    """A page about one object that lists its rows, a page at a time: Django's "Using SingleObjectMixin
+    with ListView". The object comes from `queryset` (404 when it is not there) and is in the context under
+    its model's name ("donor"); its rows come from get_rows(), paginated by ListView (a page past the end
+    answers 404)."""
 
     paginate_by = 20
 
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object(queryset=self.queryset)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.get_rows(self.object)
+
+
+class DonorDetailView(ListOfOneObjectView):
+    template_name = "projects/donor_detail.html"
+    queryset = Donor.objects.listed()
+
+    def get_rows(self, donor):
+        return Funding.objects.published().filter(donor=donor).select_related("project").order_by("project__title", "pk")
+
     def get_context_data(self, **kwargs):
-        grants = Funding.objects.filter(donor=self.object, project__is_published=True)
-        page = page_of(self.request, grants.select_related("project").order_by("project__title", "pk"), self.paginate_by)
-        fundings = list(page.object_list)
-        return super().get_context_data(
+        context = super().get_context_data(**kwargs)
+        fundings = context["object_list"]
+        context.update(
             fundings=fundings,
-            page_obj=page,
-            totals=grants.totals_by_currency(),
+            totals=Funding.objects.published().filter(donor=self.object).totals_by_currency(),
             funding_charts=funding_charts((g.currency, g.project.title, g.amount) for g in fundings),
-            **kwargs,
         )
+        return context
 
 
 class AreaListView(ListView):
     template_name = "projects/area_list.html"
     context_object_name = "areas"
-
-    def get_queryset(self):
-        return Area.objects.with_project_counts()
+    queryset = Area.objects.listed().with_project_counts()
 
 
-class AreaDetailView(DetailView):
+class AreaDetailView(ListOfOneObjectView):
     template_name = "projects/area_detail.html"
-    context_object_name = "area"
-    queryset = Area.objects.all()
+    queryset = Area.objects.listed()
 
-    paginate_by = 20
+    def get_rows(self, area):
+        return Project.objects.for_listing().filter(areas=area)
 
     def get_context_data(self, **kwargs):
-        projects = Project.objects.for_listing().filter(areas=self.object)
-        page = page_of(self.request, projects, self.paginate_by)
-        return super().get_context_data(
-            projects=page.object_list,
-            page_obj=page,
-            totals=Funding.objects.filter(project__in=projects).totals_by_currency(),
-            **kwargs,
+        context = super().get_context_data(**kwargs)
+        context.update(
+            projects=context["object_list"],
+            totals=Funding.objects.filter(project__in=self.get_rows(self.object)).totals_by_currency(),
         )
+        return context
 
 
 def robots_txt(request):

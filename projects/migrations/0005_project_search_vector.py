@@ -10,7 +10,7 @@ from django.db import migrations
 
 INDEX = "project_search_vector_gin"
 
-# The document ProjectQuerySet.refresh_search_vectors() builds (querysets.search_document), as SQL, so
+# The document ProjectQuerySet.refresh_derived() builds (querysets.search_document), as SQL, so
 # this migration means the same thing whatever the code becomes: title A; donor, area and partner
 # names B; text C; English stemming. test_search checks that both give the same vectors.
 FILL = """
