@@ -138,7 +138,6 @@ class ProjectAdmin(VersionAdmin):
     list_filter = ["status", ("is_published", PublishedFilter), ("areas", AreaFilter), ("donors", DonorFilter)]
     search_fields = ["title", "text", "slug"]
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ["areas"]
     readonly_fields = ["created", "updated"]
     form = ProjectAdminForm
 
@@ -149,6 +148,9 @@ class ProjectAdmin(VersionAdmin):
         if db_field.name == "start_date":
             # Starts are months ("September 2015"): a month and a year, no day, calendar or "Today".
             return db_field.formfield(form_class=MonthField, **kwargs)
+        if db_field.name == "areas":
+            # A dozen areas: checkboxes need no script, and read better than a search box.
+            kwargs["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "area-choices"})
         if db_field.name == "places":
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
