@@ -150,7 +150,7 @@ class ProjectAdmin(VersionAdmin):
             return db_field.formfield(form_class=MonthField, **kwargs)
         if db_field.name == "areas":
             # A dozen areas: checkboxes need no script, and read better than a search box.
-            kwargs["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "area-choices"})
+            kwargs["widget"] = forms.CheckboxSelectMultiple
         if db_field.name == "places":
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -187,6 +187,7 @@ class ProjectAdmin(VersionAdmin):
         # A save that changes nothing must add no version: the project is saved (and so versioned)
         # only when its form or one of its inlines changed (save_related() knows the inlines).
         if change and not form.has_changed():
+            # Marked on the request: Django calls save_model() and save_related() with it, one save each.
             request._project_save_deferred = True
             return
         super().save_model(request, obj, form, change)

@@ -107,7 +107,7 @@ def numbers_in(sentence):
     """Every whole number a sentence states: "more than 700,000" -> {700000}; "1.5 million" -> {1500000}."""
     found = set()
     for match in NUMBER_IN_TEXT.finditer(sentence or ""):
-        digits, separator, fraction, multiplier = match.groups()
+        digits, _separator, fraction, multiplier = match.groups()
         whole = int(re.sub(r"\D", "", digits))
         if multiplier:
             scale = MULTIPLIERS[multiplier.lower()]

@@ -188,11 +188,12 @@ class ProjectDetailView(DetailView):
     context_object_name = "project"
 
     def get_queryset(self):
+        queryset = super().get_queryset()
         if self.request.user.is_staff:
             # Staff preview unpublished projects at their public URL (a banner says so). The page cache
             # never sees these requests: they carry a session cookie.
-            return self.queryset | Project.objects.filter(is_published=False)
-        return self.queryset
+            return queryset | Project.objects.filter(is_published=False)
+        return queryset
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

@@ -11,8 +11,6 @@ from projects.models import Project
 
 from .checks import BrowserErrors, axe_violations
 
-
-
 THREE_FIGURES = "information-management-communication-and-planning"
 PASSWORD = "a long editor password 1"
 # "more than 700,000 migrants passed through the Republic of Serbia", in the three-figure project's text.
