@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     # Edit history with restore, in the admin (VersionAdmin): who changed what, when; deleted rows come back.
     "reversion",
     # Admin login throttling: repeated failures lock the username and address out for a while.
-    "axes",
+    "portal.apps.SignInAttemptsConfig",  # django-axes, named for staff (portal/apps.py)
     "projects",
 ]
 

@@ -12,39 +12,68 @@ from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from .admin_widgets import (
+    AreaFilter,
+    DonorFilter,
+    MonthField,
+    PublishedFilter,
+    SourceSentenceSelect,
+    sentences_of,
+)
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
-from .templatetags.catalogue import NOT_STATED, grant
+from .templatetags.catalogue import grant
 
-class CompactTextMixin:
-    """Source sentences are one sentence: a short box keeps tabular rows readable."""
+class FactCardsInline(admin.StackedInline):
+    """A project's grants, partnerships or figures as cards: each shows its reading and opens for editing.
 
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+    The card template (a <details> per row) works without JavaScript. Source sentences are picked from
+    the project's text (SourceSentenceSelect), once the project has a text to pick from.
+    """
+
+    template = "admin/projects/edit_inline/cards.html"
+    extra = 0
+    classes = ["fact-cards"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.text:
+            formset.form.base_fields["source_sentence"].widget = SourceSentenceSelect(sentences_of(obj.text))
+        return formset
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateField):
+            return db_field.formfield(
+                form_class=MonthField, year_only_month=12 if db_field.name == "period_end" else 1, **kwargs
+            )
+        if isinstance(db_field, models.TextField):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})
+        elif isinstance(db_field, models.CharField) and not db_field.choices:
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class FundingInline(CompactTextMixin, admin.TabularInline):
+class FundingInline(FactCardsInline):
     model = Funding
     autocomplete_fields = ["donor"]
-    fields = ["donor", "amount", "currency", "source_sentence"]
-    extra = 0
+    fields = [("donor", "amount", "currency"), "source_sentence"]
 
 
-class PartnershipInline(CompactTextMixin, admin.TabularInline):
+class PartnershipInline(FactCardsInline):
     model = Partnership
     autocomplete_fields = ["partner"]
-    fields = ["partner", "role", "source_sentence"]
-    extra = 0
+    fields = [("partner", "role"), "source_sentence"]
 
 
-class ContextFigureInline(CompactTextMixin, admin.StackedInline):
+class ContextFigureInline(FactCardsInline):
     model = ContextFigure
-    extra = 0
     fields = [
-        "key",
+        "source_sentence",
         ("qualifier", "value_low", "value_high", "unit"),
         "counts",
-        ("period_label", "period_start", "period_end"),
+        "period_label",
+        ("period_start", "period_end"),
         "place",
-        "source_sentence",
+        "key",
     ]
 
 
@@ -103,11 +132,12 @@ def stale_edit_message(project, saved_at):
 
 @admin.register(Project)
 class ProjectAdmin(VersionAdmin):
-    list_display = ["title", "status", "donor_names", "funding", "is_published", "updated"]
-    list_filter = ["status", "areas", "donors", "is_published"]
+    # Five columns that fit beside the menu and the filters at 1280 px (templates/admin/projects/project/).
+    list_display = ["title", "status", "is_published", "last_changed", "funding"]
+    change_list_template = "admin/projects/project/change_list.html"
+    list_filter = ["status", ("is_published", PublishedFilter), ("areas", AreaFilter), ("donors", DonorFilter)]
     search_fields = ["title", "text", "slug"]
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ["areas"]
     readonly_fields = ["created", "updated"]
     form = ProjectAdminForm
 
@@ -115,6 +145,14 @@ class ProjectAdmin(VersionAdmin):
         if db_field.name == "title":
             # Titles run long ("Support to the Information Management, ..."): show them whole.
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField", "size": 90})
+        if db_field.name == "start_date":
+            # Starts are months ("September 2015"): a month and a year, no day, calendar or "Today".
+            return db_field.formfield(form_class=MonthField, **kwargs)
+        if db_field.name == "areas":
+            # A dozen areas: checkboxes need no script, and read better than a search box.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        if db_field.name == "places":
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
     fieldsets = [
         (_("Project"), {"fields": ["title", "slug", "status", "areas", "text"]}),
@@ -134,15 +172,30 @@ class ProjectAdmin(VersionAdmin):
             .prefetch_related(Prefetch("fundings", queryset=fundings))
         )
 
-    @admin.display(description=_("donors"))
-    def donor_names(self, project):
-        # Read from the prefetched fundings: project.donors.all() would query per row.
-        return ", ".join(funding.donor.name for funding in project.fundings.all()) or "–"
+    @admin.display(description=_("last changed"), ordering="updated")
+    def last_changed(self, project):
+        return date_format(timezone.localtime(project.updated), "j M Y")
 
     @admin.display(description=_("funding"))
     def funding(self, project):
-        stated = [grant(funding) for funding in project.fundings.all() if funding.amount is not None]
-        return "; ".join(stated) or NOT_STATED
+        """"EU: EUR 1,000,000": each donor (its short name) with its grant; read from the prefetched fundings."""
+        return "; ".join(
+            f"{funding.donor.short_name or funding.donor.name}: {grant(funding)}" for funding in project.fundings.all()
+        ) or gettext("no grant recorded")
+
+    def save_model(self, request, obj, form, change):
+        # A save that changes nothing must add no version: the project is saved (and so versioned)
+        # only when its form or one of its inlines changed (save_related() knows the inlines).
+        if change and not form.has_changed():
+            # Marked on the request: Django calls save_model() and save_related() with it, one save each.
+            request._project_save_deferred = True
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_project_save_deferred", False) and any(f.has_changed() for f in formsets):
+            super().save_model(request, form.instance, form, change)
+        super().save_related(request, form, formsets, change)
 
 
 class NamedEntryAdmin(VersionAdmin):

@@ -10,6 +10,7 @@ with a friendlier message for forms.
 """
 
 import re
+from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -48,6 +49,30 @@ BLANK_LINE = re.compile(r"\r?\n[ \t\u00a0]*\r?\n")
 def quoted_in(sentence, text):
     """True when `sentence` appears word for word in `text` (white space folded)."""
     return " ".join(sentence.split()) in " ".join(text.split())
+
+
+# A number as texts write it: "700000", "700,000", "700.000", "700 000", "1 million", "1.5 million".
+NUMBER_IN_TEXT = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:([,.\u00a0\u202f ])\d{3})(?:\2\d{3})*|\d+)(?:[.,](\d+))?"
+    r"(?:\s*(million|thousand|billion)\b)?",
+    re.IGNORECASE,
+)
+MULTIPLIERS = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def numbers_in(sentence):
+    """Every whole number a sentence states: "more than 700,000" -> {700000}; "1.5 million" -> {1500000}."""
+    found = set()
+    for match in NUMBER_IN_TEXT.finditer(sentence or ""):
+        digits, _separator, fraction, multiplier = match.groups()
+        whole = int(re.sub(r"\D", "", digits))
+        if multiplier:
+            scale = MULTIPLIERS[multiplier.lower()]
+            found.add(int(Decimal(f"{whole}.{fraction or 0}") * scale))
+        elif not fraction:
+            # A decimal without "million" ("2.5 per cent") is never a figure's whole value.
+            found.add(whole)
+    return found
 
 
 def first_of_month(value):
@@ -454,8 +479,24 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
         self.period_start = first_of_month(self.period_start)
         self.period_end = first_of_month(self.period_end)
         errors.update(self.unquoted_sentence_errors())
+        for field, message in self.unstated_value_errors().items():
+            errors.setdefault(field, message)  # a range in the wrong order is said first
         if errors:
             raise ValidationError(errors)
+
+    def unstated_value_errors(self):
+        """{"value_low": message} when the source sentence does not state the figure (nor its high value)."""
+        if not self.source_sentence:
+            return {}
+        stated = numbers_in(self.source_sentence)
+        errors = {}
+        for field in ("value_low", "value_high"):
+            value = getattr(self, field)
+            if value is not None and value not in stated:
+                errors[field] = _(
+                    "The source sentence does not give %(value)s. Check the figure, or choose the sentence that states it."
+                ) % {"value": f"{value:,}"}
+        return errors
 
     @property
     def is_range(self):

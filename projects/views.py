@@ -3,6 +3,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -146,6 +147,21 @@ class ProjectDetailView(DetailView):
     queryset = Project.objects.for_detail()
     template_name = "projects/project_detail.html"
     context_object_name = "project"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.user.is_staff:
+            # Staff preview unpublished projects at their public URL (a banner says so). The page cache
+            # never sees these requests: they carry a session cookie.
+            return queryset | Project.objects.filter(is_published=False)
+        return queryset
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object.is_published:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
