@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Project
 
@@ -56,7 +57,8 @@ def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):
     project = Project.objects.get(slug="croboweb-cross-border-cooperation")
     for url in root.findall("s:url", SITEMAP_NS):
         if url.find("s:loc", SITEMAP_NS).text.endswith(CROBOWEB):
-            assert url.find("s:lastmod", SITEMAP_NS).text == project.updated.date().isoformat()
+            # The sitemap writes the date in the site's time zone (Belgrade), not UTC.
+            assert url.find("s:lastmod", SITEMAP_NS).text == timezone.localdate(project.updated).isoformat()
             break
     else:
         pytest.fail("CROBOWEB is not in the sitemap")
