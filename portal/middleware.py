@@ -30,7 +30,7 @@ class AllowedHostsMiddleware:
         try:
             request.get_host()
         except DisallowedHost as error:
-            logger.warning("Bad request for %s: %s", request.path, error)
+            logger.warning("Refused a request for %r: %s", request.path, error)
             response = TemplateResponse(request, "400.html", status=400)
             response["Cache-Control"] = "no-store"
             response.render()
