@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import MiddlewareNotUsed
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F
 from django.http import HttpResponse
@@ -194,8 +194,9 @@ class PageCacheMiddleware:
             generation, changed_at = catalogue_state()
             key = page_key(generation, request)
             page = _call(cache.get, key)
-        except (CacheUnavailable, DatabaseError):
+        except (CacheUnavailable, DatabaseError, DisallowedHost):
             # Without the cache, or without the database: the view answers (a 503 page for the latter).
+            # A Host we do not serve gets its 400 page from Django (AllowedHostsMiddleware answers first).
             return self.get_response(request)
 
         if page is None:

@@ -14,9 +14,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
+from django.views import defaults
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from projects.context_processors import url_in_language
 from projects.models import CatalogueGeneration, Project
 
 from .factories import make_donor, make_funding, make_project
@@ -64,6 +66,25 @@ def test_a_host_outside_allowed_hosts_gets_the_styled_400_page_and_the_log_no_tr
     assert "Traceback" not in caplog.text
     assert not [record for record in caplog.records if record.exc_info]
     assert any("evil.example" in record.getMessage() for record in caplog.records)  # one line says why
+
+
+@pytest.mark.parametrize("handler, template", [
+    (defaults.bad_request, "400.html"), (defaults.permission_denied, "403.html"), (defaults.page_not_found, "404.html"),
+])
+def test_every_error_page_renders_for_a_request_whose_host_is_not_allowed(rf, handler, template):
+    """Django renders these for a bad Host too, should any middleware ask for the host before ours answers."""
+    request = rf.get("/projects/", HTTP_HOST="evil.example")
+
+    response = handler(request, Exception("bad"), template_name=template)
+
+    assert response.status_code in (400, 403, 404)
+    assert "//evil.example" not in response.content.decode()
+
+
+def test_a_link_in_another_language_made_from_a_scheme_relative_address_stays_a_path():
+    assert url_in_language("//evil.example/projects/?q=x", "sr-latn") == "/sr-latn/evil.example/projects/?q=x"
+    assert url_in_language("/sr-latn//evil.example/x", "en") == "/evil.example/x"
+    assert url_in_language("http://testserver/sr-latn/projects/?q=x", "en") == "http://testserver/projects/?q=x"
 
 
 # Links built from the request path ---------------------------------------------------------------------------------
