@@ -15,7 +15,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart messages
+.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart drill-slow-clients messages
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
 	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
+	@echo "make drill-slow-clients 50 slow-header clients for 30 s against nginx + gunicorn: /healthz must keep answering"
 	@echo "make clean        remove the virtual environment, the SQLite database and collected static files"
 
 $(VPY):
@@ -123,6 +124,12 @@ loadtest: install
 
 drill-db-restart: install
 	$(VPY) bench/drill_db_restart.py $(if $(OUTAGE),--outage $(OUTAGE)) $(if $(WORKERS),--workers $(WORKERS))
+
+# nginx (deploy/nginx.conf) in front of gunicorn on free loopback ports, a throwaway SQLite database.
+# DURATION, CONNECTIONS and WORKERS as above; QUICK=1 for 6 s; DIRECT=1 leaves nginx out (the shape of `make run`).
+drill-slow-clients: install
+	$(VPY) bench/drill_slow_clients.py $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--connections $(CONNECTIONS)) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(QUICK),--quick) $(if $(DIRECT),--direct)
 
 # Served by gunicorn on a free loopback port with the local settings of `make run`.
 screenshots: catalogue static $(VENV)/.installed-dev chromium

@@ -3,12 +3,43 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
+from django.middleware.csp import ContentSecurityPolicyMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
+
+
+class AllowedHostsMiddleware:
+    """A request for a Host outside ALLOWED_HOSTS gets the portal's 400 page, and the log one line.
+
+    Django would raise DisallowedHost from the first get_host() (the HTTPS redirect, the page cache,
+    CSRF), log it with a traceback and render the 400 page from there. Such requests are everyday
+    noise from scanners, not bugs: first in MIDDLEWARE, this answers them before anything asks for
+    the host, and the 400 page's context processors never ask for it unguarded.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost as error:
+            logger.warning("Refused a request for %r: %s", request.path, error)
+            response = TemplateResponse(request, "400.html", status=400)
+            response["Cache-Control"] = "no-store"
+            response.render()
+            # The headers every other answer gets from the middleware this one runs before.
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+            for middleware in (SecurityMiddleware, ContentSecurityPolicyMiddleware):
+                response = middleware(self.get_response).process_response(request, response)
+            return response
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -6,31 +6,42 @@ bumps it in the same transaction as every save or delete of a catalogue row, and
 and seed_synthetic bump it too. It lives in the database (CatalogueGeneration), not in the cache,
 so the bump commits with the edit, and every app server and every worker reads the same number
 even when each keeps its own local-memory cache. Every cached page's key holds the generation,
-so one bump retires every page at once, everywhere. The same key gives each page its ETag. A
-cached page costs one small query (the generation), like /healthz.
+so one bump retires every page at once, everywhere. The same key gives each page its ETag, and
+the time of the bump (CatalogueGeneration.changed_at) its Last-Modified. A cached page costs one
+small query (the generation), like /healthz.
+
+The key holds the page's canonical address, not the raw one: parameters no page reads
+(?utm_source=...) and empty values drop out and repeated values are sorted, so a client cannot
+fill the cache by varying the query string. Redis is bounded by its own maxmemory and an LRU
+policy (README, "Cache memory"); the local-memory cache by MAX_ENTRIES (settings).
 
 A cache outage must not take the portal down: while the cache server does not answer, pages
 are rendered as if there were no cache, and the cache is left alone for a few seconds so no
 request waits on it.
 """
 
+import datetime
 import hashlib
 import logging
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import MiddlewareNotUsed
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
+from .filters import FILTER_PARAMETERS
 from .models import CatalogueGeneration
 
 logger = logging.getLogger(__name__)
@@ -39,6 +50,11 @@ logger = logging.getLogger(__name__)
 CACHE_RETRY_SECONDS = 5
 # Cache-Control directives that say a response is for one visitor, or for nobody, to keep.
 PRIVATE_DIRECTIVES = ("private", "no-store", "no-cache")
+# The query parameters public pages read; any other cannot change a page, so it stays out of the key.
+# Donor and area take several values (the list shows projects of any of them); every other one, one:
+# the last, as QueryDict.get() and Django's form widgets read it.
+MULTIPLE_VALUE_PARAMETERS = {"donor", "area"}
+PAGE_PARAMETERS = {*FILTER_PARAMETERS, "sort", "page", "p"}  # p: the sitemap's page
 
 
 class CacheUnavailable(Exception):
@@ -67,17 +83,26 @@ def _restart_generation(using):
     # From the clock, not 1: a flushed or recreated database must never reuse a generation that a
     # shared cache still holds pages under.
     CatalogueGeneration.objects.using(using).bulk_create(
-        [CatalogueGeneration(pk=1, generation=time.time_ns() // 1000)], ignore_conflicts=True
+        [CatalogueGeneration(pk=1, generation=time.time_ns() // 1000, changed_at=timezone.now())],
+        ignore_conflicts=True,
     )
 
 
-def catalogue_generation():
-    """The current catalogue generation, from the primary database (a replica may lag behind it).
+def _as_datetime(value):
+    # PostgreSQL gives a datetime; SQLite, through a plain cursor, the stored text (in UTC).
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
 
-    Plain SQL rather than the ORM: it runs on every public request, and building the query costs
-    more than running it (a profile showed two thirds of a cached page's time in the ORM's compiler).
+
+def catalogue_state():
+    """(generation, changed_at): the current catalogue generation and when it began, from the primary database.
+
+    The primary, as a replica may lag behind it. Plain SQL rather than the ORM: it runs on every
+    public request, and building the query costs more than running it (a profile showed two thirds
+    of a cached page's time in the ORM's compiler).
     """
-    sql = f"SELECT generation FROM {CatalogueGeneration._meta.db_table} WHERE id = 1"
+    sql = f"SELECT generation, changed_at FROM {CatalogueGeneration._meta.db_table} WHERE id = 1"
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -85,12 +110,23 @@ def catalogue_generation():
             _restart_generation(DEFAULT_DB_ALIAS)
             cursor.execute(sql)
             row = cursor.fetchone()
-    return row[0]
+    return row[0], _as_datetime(row[1])
+
+
+def catalogue_generation():
+    """The current catalogue generation (see catalogue_state)."""
+    return catalogue_state()[0]
 
 
 def bump_catalogue_generation(using=DEFAULT_DB_ALIAS):
-    """Retire every cached page, once the caller's transaction commits (it is part of it)."""
-    if not CatalogueGeneration.objects.using(using).filter(pk=1).update(generation=F("generation") + 1):
+    """Retire every cached page, once the caller's transaction commits (it is part of it).
+
+    Also stamps the time: every page's Last-Modified from now on.
+    """
+    updated = CatalogueGeneration.objects.using(using).filter(pk=1).update(
+        generation=F("generation") + 1, changed_at=timezone.now()
+    )
+    if not updated:
         _restart_generation(using)
 
 
@@ -107,10 +143,29 @@ def is_cacheable(response):
     return not any(directive in cache_control for directive in PRIVATE_DIRECTIVES)
 
 
+def canonical_query(query):
+    """The parameters of a QueryDict that can change a page, as a query string in one fixed order.
+
+    Unknown names and empty values drop out and repeated values of donor and area are sorted (they
+    combine with "or"), so "?utm_source=x" and "?q=&donor=eu" give the strings of "" and "?donor=eu".
+    """
+    pairs = []
+    for name in sorted(PAGE_PARAMETERS & set(query)):
+        if name in MULTIPLE_VALUE_PARAMETERS:
+            pairs += [(name, value) for value in sorted({v for v in query.getlist(name) if v.strip()})]
+        elif query.get(name, "").strip():
+            pairs.append((name, query.get(name)))
+    return urlencode(pairs)
+
+
 def page_key(generation, request):
-    """The cache key of a page: catalogue generation, language, and the full URL with its query string."""
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page:{generation}:{get_language()}:{url}"
+    """The cache key of a page: catalogue generation, language, and the page's canonical address.
+
+    The host stays in (absolute links in a page name it); the query string is canonical_query()'s.
+    Call it only once the host is known to be allowed (portal.middleware.AllowedHostsMiddleware).
+    """
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{canonical_query(request.GET)}"
+    return f"page:{generation}:{get_language()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 class PageCacheMiddleware:
@@ -136,10 +191,12 @@ class PageCacheMiddleware:
         if not is_public_read(request) or request.path == self.healthz_path:
             return self.get_response(request)
         try:
-            key = page_key(catalogue_generation(), request)
+            generation, changed_at = catalogue_state()
+            key = page_key(generation, request)
             page = _call(cache.get, key)
-        except (CacheUnavailable, DatabaseError):
+        except (CacheUnavailable, DatabaseError, DisallowedHost):
             # Without the cache, or without the database: the view answers (a 503 page for the latter).
+            # A Host we do not serve gets its 400 page from Django (AllowedHostsMiddleware answers first).
             return self.get_response(request)
 
         if page is None:
@@ -150,7 +207,6 @@ class PageCacheMiddleware:
                 "content": response.content,
                 "headers": dict(response.headers),
                 "etag": f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"',
-                "last_modified": int(time.time()),
             }
             try:
                 _call(cache.set, key, page, self.seconds)
@@ -160,9 +216,11 @@ class PageCacheMiddleware:
             response = HttpResponse(page["content"], headers=page["headers"])
 
         response["ETag"] = page["etag"]
-        response["Last-Modified"] = http_date(page["last_modified"])
+        # The catalogue's last change, not when this copy was cached: a page cached just before an
+        # edit in the same second must not carry the date of the page after it. (HTTP dates count
+        # whole seconds: of two changes within one second, the ETag still tells them apart.)
+        modified = int(changed_at.timestamp())
+        response["Last-Modified"] = http_date(modified)
         # Browsers may keep the page but must ask first: a 304 is cheap, and an edit shows at once.
         patch_cache_control(response, no_cache=True)
-        return get_conditional_response(
-            request, etag=page["etag"], last_modified=page["last_modified"], response=response
-        )
+        return get_conditional_response(request, etag=page["etag"], last_modified=modified, response=response)

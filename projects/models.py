@@ -512,6 +512,8 @@ class CatalogueGeneration(models.Model):
     """
 
     generation = models.BigIntegerField(_("generation"))
+    # When the generation began: every page's Last-Modified (projects.caching.last_modified).
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("catalogue generation")
