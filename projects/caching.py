@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 CACHE_RETRY_SECONDS = 5
 # Cache-Control directives that say a response is for one visitor, or for nobody, to keep.
 PRIVATE_DIRECTIVES = ("private", "no-store", "no-cache")
+# How long after the catalogue's last change pages go without Last-Modified (see PageCacheMiddleware):
+# longer than a change takes from stamping its time to committing.
+LAST_MODIFIED_SETTLE_SECONDS = 5
 # The query parameters public pages read; any other cannot change a page, so it stays out of the key.
 # Donor and area take several values (the list shows projects of any of them); every other one, one:
 # the last, as QueryDict.get() and Django's form widgets read it.
@@ -216,11 +219,16 @@ class PageCacheMiddleware:
             response = HttpResponse(page["content"], headers=page["headers"])
 
         response["ETag"] = page["etag"]
-        # The catalogue's last change, not when this copy was cached: a page cached just before an
-        # edit in the same second must not carry the date of the page after it. (HTTP dates count
-        # whole seconds: of two changes within one second, the ETag still tells them apart.)
+        # The catalogue's last change, not when this copy was cached. HTTP dates count whole seconds,
+        # and a change's time is taken a moment before its transaction commits: while the last change
+        # is that recent, a later one could still fall in the same second, and If-Modified-Since
+        # alone would then get a stale 304. So a page carries Last-Modified (and a 304 is given on
+        # the date) only once the change has settled; until then the ETag alone revalidates.
         modified = int(changed_at.timestamp())
-        response["Last-Modified"] = http_date(modified)
+        if time.time() - changed_at.timestamp() < LAST_MODIFIED_SETTLE_SECONDS:
+            modified = None
+        else:
+            response["Last-Modified"] = http_date(modified)
         # Browsers may keep the page but must ask first: a 304 is cheap, and an edit shows at once.
         patch_cache_control(response, no_cache=True)
         return get_conditional_response(request, etag=page["etag"], last_modified=modified, response=response)
