@@ -150,8 +150,8 @@ class ProjectDetailView(DetailView):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.request.user.is_staff:
-            # Staff preview unpublished projects at their public URL (a banner says so). The page cache
+        if self.request.user.is_staff and self.request.user.has_perm("projects.view_project"):
+            # Staff who may see projects in the admin preview unpublished projects at their public URL (a banner says so). The page cache
             # never sees these requests: they carry a session cookie.
             return queryset | Project.objects.filter(is_published=False)
         return queryset

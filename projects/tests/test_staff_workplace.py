@@ -4,7 +4,7 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -236,8 +236,11 @@ def unpublished(catalogue):
     return project
 
 
-def staff_client():
+def staff_client(editor=True):
+    """A signed-in staff member: an editor (the Editors group), or with no permission on projects."""
     user = User.objects.create_user("ana", password="a long editor password 1", is_staff=True)
+    if editor:
+        user.groups.add(Group.objects.get(name="Editors"))
     client = Client()
     client.force_login(user)
     return client
@@ -255,6 +258,10 @@ def test_a_published_project_shows_no_banner_to_staff(catalogue):
     project = Project.objects.get(slug=THREE_FIGURES)
 
     assert "Not published" not in staff_client().get(project.get_absolute_url()).content.decode()
+
+
+def test_staff_without_permission_on_projects_get_404_for_an_unpublished_project(unpublished):
+    assert staff_client(editor=False).get(unpublished.get_absolute_url()).status_code == 404
 
 
 def test_anonymous_visitors_get_404_for_an_unpublished_project_even_after_staff_previewed_it(client, unpublished):
