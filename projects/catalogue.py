@@ -428,7 +428,7 @@ class _Loader:
             top = self.top_level(existing)
             edit = self.staff_change(top, state.loaded_at if state else None)
             if edit:
-                what = "unpublished" if was_published and "is_published" in differ else "edited"
+                what = "unpublished" if was_published is False and "is_published" in differ else "edited"
                 message = (
                     f"{what} by {_who(edit[0])} on {_when(edit[1])}; "
                     f"differs from the fixture in: {', '.join(differ)}."
