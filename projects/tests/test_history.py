@@ -190,6 +190,7 @@ def test_the_restore_page_says_what_it_will_change_and_the_restore_can_be_undone
     page = client.get(url).content.decode()
     assert "What saving this will change" in page
     assert f"Open Communities (edited by Ana) → {original_title}" in page
+    assert page.count('class="restore-field"') == 1  # only the title differs (not its areas, status, ...)
     assert "Rows removed" in page and "un-partner-organisations" in page
     assert Project.objects.get(pk=project.pk).title == "Open Communities (edited by Ana)"  # viewing changed nothing
 
