@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from reversion.admin import VersionAdmin
+# Every admin here restores one object at a time, never a whole revision (see projects.history).
+from .history import CatalogueVersionAdmin as VersionAdmin
 from reversion.models import Version
 
 from .admin_widgets import (

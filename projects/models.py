@@ -522,6 +522,33 @@ class CatalogueGeneration(models.Model):
         default_permissions = ()
 
 
+class LoadedFixtureState(models.Model):
+    """What `reload_catalogue` last wrote for one fixture object: the base of a three-way comparison.
+
+    If an object's current state still has this fingerprint, nobody changed it since the last load and
+    the fixture may update it; if not (or it is gone), staff changed it and the reload keeps their version.
+    """
+
+    model_label = models.CharField(_("model"), max_length=100)
+    natural_key = models.CharField(_("natural key"), max_length=400)
+    # The row's id when it was loaded: finds the admin's record of its deletion, if staff delete it.
+    object_id = models.CharField(_("object id"), max_length=40)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    loaded_at = models.DateTimeField(_("loaded at"))
+
+    class Meta:
+        verbose_name = _("loaded fixture state")
+        verbose_name_plural = _("loaded fixture states")
+        constraints = [
+            models.UniqueConstraint(fields=["model_label", "natural_key"], name="loaded_fixture_state_unique_key"),
+        ]
+        # Bookkeeping of the command, not catalogue content: no permissions for the Editors group to take.
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.model_label} {self.natural_key}"
+
+
 # The catalogue's models in dependency order: a row may refer only to rows of models listed before its
 # own. The loader and the exports (projects.catalogue) write and read in this order, the signals
 # (projects.signals) watch these models, and the synthetic catalogue (projects.synthetic) fills them.
