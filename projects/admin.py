@@ -187,7 +187,8 @@ class ProjectAdmin(VersionAdmin):
     def save_model(self, request, obj, form, change):
         # A save that changes nothing must add no version: the project is saved (and so versioned)
         # only when its form or one of its inlines changed (save_related() knows the inlines).
-        if change and not form.has_changed():
+        # A restore (projects.history) is always recorded: its form is filled from the restored row.
+        if change and not form.has_changed() and not getattr(request, "restoring_version", False):
             # Marked on the request: Django calls save_model() and save_related() with it, one save each.
             request._project_save_deferred = True
             return

@@ -164,6 +164,8 @@ class CatalogueVersionAdmin(VersionAdmin):
                         raise RevertError(gettext("Could not load %(object_repr)s version - not found") % {
                             "object_repr": version.object_repr,
                         })
+                    # A restore is a change even when the form, filled from the restored row, reports none.
+                    request.restoring_version = True
                     response = self.changeform_view(request, quote(str(obj.pk)), request.path, extra_context)
                     if request.method == "POST" and response.status_code == 302:
                         set_comment(restore_comment(version, changes))

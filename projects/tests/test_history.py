@@ -60,15 +60,16 @@ def retitle_and_add_figure(client, project, title):
     """What editor A does: a new title and a new figure, in one save of the project's form."""
     data = open_form(client, change_url(project))
     n = int(data["figures-TOTAL_FORMS"])
-    sentence = project.text.split(". ")[-1]  # the text's own last sentence, quoted word for word
+    # A sentence of the text, quoted word for word, that states the figure's value (the form checks both).
+    sentence = next(s + "." for s in project.text.split(". ") if "18 reception" in s)
     data |= {
         "title": title,
         "figures-TOTAL_FORMS": str(n + 1),
-        f"figures-{n}-key": "un-partner-organisations",
+        f"figures-{n}-key": "centres-added-by-ana",
         f"figures-{n}-qualifier": "exact",
-        f"figures-{n}-value_low": "4",
-        f"figures-{n}-unit": "people",
-        f"figures-{n}-counts": "UN partner organisations",
+        f"figures-{n}-value_low": "18",
+        f"figures-{n}-unit": "centres",
+        f"figures-{n}-counts": "reception and asylum centres",
         f"figures-{n}-source_sentence": sentence,
     }
     response = client.post(change_url(project), data)
@@ -122,7 +123,7 @@ def test_restoring_another_projects_loaded_version_keeps_an_editors_title_and_fi
 
     open_communities.refresh_from_db()
     assert open_communities.title == "Open Communities (edited by Ana)"
-    assert open_communities.figures.filter(key="un-partner-organisations").exists()
+    assert open_communities.figures.filter(key="centres-added-by-ana").exists()
     assert Version.objects.get_for_object(open_communities).first().revision.user == ana
     assert everything_but(CROBOWEB) == others  # no other project, donor, area, status or partner changed
     assert Project.objects.get(slug=CROBOWEB).title != "Croboweb renamed by Boris"
@@ -146,7 +147,7 @@ def test_recovering_a_deleted_project_keeps_other_projects_later_edits(catalogue
     assert list(Project.objects.get(slug=CROBOWEB).fundings.values_list("donor__slug", "amount")) == grants
     open_communities.refresh_from_db()
     assert open_communities.title == "Open Communities (edited by Ana)"
-    assert open_communities.figures.filter(key="un-partner-organisations").exists()
+    assert open_communities.figures.filter(key="centres-added-by-ana").exists()
     assert Version.objects.get_for_object(open_communities).first().revision.user == ana
     assert everything_but(CROBOWEB) == others
 
@@ -191,13 +192,13 @@ def test_the_restore_page_says_what_it_will_change_and_the_restore_can_be_undone
     assert "What saving this will change" in page
     assert f"Open Communities (edited by Ana) → {original_title}" in page
     assert page.count('class="restore-field"') == 1  # only the title differs (not its areas, status, ...)
-    assert "Rows removed" in page and "un-partner-organisations" in page
+    assert "Rows removed" in page and "centres-added-by-ana" in page
     assert Project.objects.get(pk=project.pk).title == "Open Communities (edited by Ana)"  # viewing changed nothing
 
     assert client.post(url, open_form(client, url)).status_code == 302
     project.refresh_from_db()
     assert project.title == original_title
-    assert not project.figures.filter(key="un-partner-organisations").exists()
+    assert not project.figures.filter(key="centres-added-by-ana").exists()
     restore = Version.objects.get_for_object(project).first()
     assert restore.revision.user == ana
     assert restore.revision.comment.startswith("Restored the version saved on")
@@ -212,7 +213,7 @@ def test_the_restore_page_says_what_it_will_change_and_the_restore_can_be_undone
     assert client.post(url, open_form(client, url)).status_code == 302
     project.refresh_from_db()
     assert project.title == "Open Communities (edited by Ana)"
-    assert project.figures.filter(key="un-partner-organisations").exists()
+    assert project.figures.filter(key="centres-added-by-ana").exists()
 
 
 def test_reload_records_one_revision_per_top_level_object(catalogue):
