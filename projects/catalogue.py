@@ -26,6 +26,7 @@ from reversion.models import Revision, Version
 from django.utils import timezone
 
 from .caching import bump_catalogue_generation
+from .locking import catalogue_write_lock
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
 from .synthetic import synthetic_condition
 
@@ -315,7 +316,7 @@ def reload_catalogue(paths, dry_run=False, progress=None):
     loader.report.dry_run = dry_run
     # One revision for the whole load, so every row it writes has a version in the edit history:
     # staff can compare against it, and a project deleted later can be recovered in the admin.
-    with transaction.atomic(), reversion.create_revision():
+    with catalogue_write_lock(), transaction.atomic(), reversion.create_revision():
         reversion.set_comment("Loaded from the fixtures by reload_catalogue.")
         for done, record in enumerate(records, start=1):
             loader.load(record)
