@@ -86,18 +86,26 @@ def _acquire_advisory_lock(connection, wait):
 
 
 def _acquire_sqlite_write_lock(connection, wait):
+    deadline = time.monotonic() + wait
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         try:
-            # Matches no row, but a write statement takes the database's write lock (RESERVED) before
-            # it looks at any row, and as the transaction's first statement it waits for it.
-            cursor.execute(f"UPDATE {CatalogueGeneration._meta.db_table} SET generation = generation WHERE 0")
-        except OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-            raise CatalogueBusy(busy_message(wait)) from None
+            while True:
+                cursor.execute(f"PRAGMA busy_timeout = {max(int((deadline - time.monotonic()) * 1000), 0)}")
+                try:
+                    # Matches no row, but a write statement takes the database's write lock (RESERVED) before
+                    # it looks at any row, and as the transaction's first statement it waits for it.
+                    cursor.execute(f"UPDATE {CatalogueGeneration._meta.db_table} SET generation = generation WHERE 0")
+                    return
+                except OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    # A shared-cache database (the test suite's in-memory one) answers "table is locked" at
+                    # once instead of waiting: wait here. A failed first statement leaves nothing to undo.
+                    if time.monotonic() >= deadline:
+                        raise CatalogueBusy(busy_message(wait)) from None
+                    time.sleep(0.05)
         finally:
             cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
