@@ -73,6 +73,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--duration", type=float, default=60, help="seconds of editing (default 60)")
+    parser.add_argument("--reload-pause", type=float, default=0.2,
+                        help="seconds between one reload's end and the next one's start (default 0.2)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     parser.add_argument("--port", type=int, default=0, help="the portal's port (default: a free one)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server (default {DEFAULT_PG_URL})")
@@ -231,11 +233,12 @@ def editor_loop(browser, username, urls, tally, stop):
 # One long-lived process reloading back to back, so reloads come as often as the machine allows (starting a
 # manage.py per run would leave seconds between them). Each run prints one line; a traceback is printed whole.
 RELOAD_LOOP_SCRIPT = """
-import os, traceback
+import os, time, traceback
 from pathlib import Path
 from django.core.management import CommandError, call_command
 stop = Path(os.environ["DRILL_STOP_FILE"])
 while not stop.exists():
+    time.sleep(float(os.environ["DRILL_RELOAD_PAUSE"]))
     try:
         call_command("reload_catalogue", verbosity=0)
         print("RELOAD ok", flush=True)
@@ -247,8 +250,8 @@ while not stop.exists():
 """
 
 
-def reload_loop(env, tally, stop_file, failures):
-    env = {**env, "DRILL_STOP_FILE": str(stop_file), "PYTHONUNBUFFERED": "1"}
+def reload_loop(env, tally, stop_file, failures, pause):
+    env = {**env, "DRILL_STOP_FILE": str(stop_file), "DRILL_RELOAD_PAUSE": str(pause)}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", RELOAD_LOOP_SCRIPT],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -353,7 +356,8 @@ def drill(database, database_url, args, workdir):
             browser.sign_in(name)
         say(f"[{database}] two editors saving and reload_catalogue in a loop for {args.duration:g} s ...")
         stop_file = workdir / "stop-reloading"
-        threads = [threading.Thread(target=reload_loop, args=(env, tally, stop_file, reload_failures))]
+        reloads = (env, tally, stop_file, reload_failures, args.reload_pause)
+        threads = [threading.Thread(target=reload_loop, args=reloads)]
         threads += [threading.Thread(target=editor_loop, args=(browsers[name], name, urls, tally, stop))
                     for name in EDITORS]
         for thread in threads:

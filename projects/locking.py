@@ -10,8 +10,8 @@ locked" at once to a transaction that read before it tried to write. Either way 
 catalogue_write_lock() is the one lock, taken FIRST in a writer's transaction, before it reads or
 locks anything else, so every writer that takes it waits in one place and in one order:
 
-- PostgreSQL: a transaction-scoped advisory lock (pg_try_advisory_xact_lock, retried until the
-  wait runs out, so nobody waits forever). It ends with the transaction, committed or not.
+- PostgreSQL: a transaction-scoped advisory lock (pg_advisory_xact_lock under a lock_timeout, so
+  waiters queue in order and nobody waits forever). It ends with the transaction, committed or not.
 - SQLite: the database's own write lock, taken by a first statement that writes nothing, under a
   busy timeout of the same wait. A transaction that starts by writing waits its turn (the busy
   timeout applies); only one that read first is refused at once. This is what
@@ -71,18 +71,22 @@ def _acquire(connection, wait):
 
 
 def _acquire_advisory_lock(connection, wait):
-    deadline = time.monotonic() + wait
-    pause = 0.01
+    # Blocking, so waiters queue in order (a reload run again at once cannot cut in front of a waiting save),
+    # under a lock_timeout so nobody waits forever. In a savepoint: the timeout's error must not abort the
+    # caller's transaction. The lock stays held when the savepoint is released, until the transaction ends.
     with connection.cursor() as cursor:
-        while True:
-            # The try- form never blocks, so it never raises in the transaction (which would abort it).
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-            if cursor.fetchone()[0]:
-                return
-            if time.monotonic() >= deadline:
-                raise CatalogueBusy(busy_message(wait))
-            time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-            pause = min(pause * 2, 0.1)
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        (previous,) = cursor.fetchone()
+        try:
+            with transaction.atomic(using=connection.alias):
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{max(int(wait * 1000), 1)}ms"])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            raise CatalogueBusy(busy_message(wait)) from None
+        # What the rest of the transaction waits for is the caller's business, as before.
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def _acquire_sqlite_write_lock(connection, wait):
