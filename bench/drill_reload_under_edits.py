@@ -250,7 +250,7 @@ while not stop.exists():
 """
 
 
-def reload_loop(env, tally, stop_file, failures, pause):
+def reload_loop(env, tally, stop_file, failures, pause, first_done):
     env = {**env, "DRILL_STOP_FILE": str(stop_file), "DRILL_RELOAD_PAUSE": str(pause)}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", RELOAD_LOOP_SCRIPT],
@@ -259,12 +259,14 @@ def reload_loop(env, tally, stop_file, failures, pause):
     for line in process.stdout:
         if line.startswith("RELOAD "):
             tally.add("reloads")
+            first_done.set()
         if line.startswith("RELOAD failed:"):
             tally.add("failed reloads")
             failures.append(line.removeprefix("RELOAD failed:").strip())
         elif line.startswith("Traceback"):
             tally.add("reload tracebacks")
     process.wait()
+    first_done.set()  # even if it never reloaded: the drill must not wait forever
 
 
 HISTORY_SCRIPT = """
@@ -356,11 +358,15 @@ def drill(database, database_url, args, workdir):
             browser.sign_in(name)
         say(f"[{database}] two editors saving and reload_catalogue in a loop for {args.duration:g} s ...")
         stop_file = workdir / "stop-reloading"
-        reloads = (env, tally, stop_file, reload_failures, args.reload_pause)
+        first_reload = threading.Event()
+        reloads = (env, tally, stop_file, reload_failures, args.reload_pause, first_reload)
         threads = [threading.Thread(target=reload_loop, args=reloads)]
+        threads[0].start()
+        # The editing starts once the reload loop runs (starting Django takes a few seconds on a busy machine).
+        first_reload.wait(120)
         threads += [threading.Thread(target=editor_loop, args=(browsers[name], name, urls, tally, stop))
                     for name in EDITORS]
-        for thread in threads:
+        for thread in threads[1:]:
             thread.start()
         time.sleep(args.duration)
         stop.set()
@@ -396,6 +402,8 @@ def drill(database, database_url, args, workdir):
                                                                                     "saves refused with a message")]
     if counts["saved"] == 0:
         missed.append("no save was accepted at all")
+    if counts["reloads"] < 2:
+        missed.append("fewer than 2 reloads ran: nothing to collide with")
     return missed
 
 
