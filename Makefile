@@ -15,7 +15,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart drill-slow-clients messages
+.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart drill-slow-clients drill-reload-under-edits messages
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
@@ -28,6 +28,7 @@ help:
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
 	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
 	@echo "make drill-slow-clients 50 slow-header clients for 30 s against nginx + gunicorn: /healthz must keep answering"
+	@echo "make drill-reload-under-edits   two editors save in the admin while the catalogue reloads in a loop (BENCH_DB, DURATION)"
 	@echo "make clean        remove the virtual environment, the SQLite database and collected static files"
 
 $(VPY):
@@ -130,6 +131,9 @@ drill-db-restart: install
 drill-slow-clients: install
 	$(VPY) bench/drill_slow_clients.py $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--connections $(CONNECTIONS)) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(QUICK),--quick) $(if $(DIRECT),--direct)
+
+drill-reload-under-edits: install
+	$(VPY) bench/drill_reload_under_edits.py --db $(BENCH_DB) $(if $(DURATION),--duration $(DURATION)) $(if $(WORKERS),--workers $(WORKERS))
 
 # Served by gunicorn on a free loopback port with the local settings of `make run`.
 screenshots: catalogue static $(VENV)/.installed-dev chromium

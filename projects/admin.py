@@ -1,10 +1,14 @@
 """The staff's admin: projects with their grants, partners and figures inline, and the lists they draw on."""
 
+import hashlib
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -21,8 +25,12 @@ from .admin_widgets import (
     SourceSentenceSelect,
     sentences_of,
 )
+from .locking import CatalogueBusy, catalogue_write_lock, save_wait
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
 from .templatetags.catalogue import grant
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
 
 class FactCardsInline(admin.StackedInline):
     """A project's grants, partnerships or figures as cards: each shows its reading and opens for editing.
@@ -78,45 +86,86 @@ class ContextFigureInline(FactCardsInline):
     ]
 
 
-class ProjectAdminForm(forms.ModelForm):
-    """The project form, refusing to save over an edit someone else saved after this form was opened.
+class CatalogueAdminForm(forms.ModelForm):
+    """Every catalogue entry's admin form: it refuses to save over an edit someone else saved after it was opened.
 
-    `edit_token` carries the project's `updated` time as the form showed it. If the row's time has moved
-    on by the time the form comes back, another editor saved in between: the save is refused with a
-    message naming them, rather than silently overwriting their work.
+    `edit_token` carries the object as the form showed it: a project's `updated` time (any save of a
+    project or of its inline rows moves it), or for an entry without one (donor, area, status, partner)
+    a digest of its own fields. If the row no longer matches by the time the form comes back, another
+    editor saved in between: the save is refused with a message naming them, and the form keeps what
+    this editor typed, rather than silently overwriting their work.
     """
 
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Project
-        fields = "__all__"
+    # Set by CatalogueLockAdmin when the catalogue write lock could not be had in time: the form is shown
+    # again with this message and everything that was typed, and nothing is saved.
+    catalogue_busy = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["edit_token"].initial = self.instance.updated.isoformat()
+            fields = edit_token_fields(self._meta.model)
+            self.fields["edit_token"].initial = edit_token([getattr(self.instance, name) for name in fields])
 
     def clean(self):
         data = super().clean()
+        if self.catalogue_busy:
+            raise ValidationError(self.catalogue_busy, code="busy")
         if not self.instance.pk:
             return data
-        # Locked until the admin's transaction ends (PostgreSQL), so a concurrent save waits for ours.
+        # Locked until the admin's transaction ends, so a concurrent save of this row waits for ours.
+        # The catalogue write lock (CatalogueLockAdmin) is already held: nothing else is locked first.
+        model = self._meta.model
         current = (
-            Project.objects.select_for_update().filter(pk=self.instance.pk).values_list("updated", flat=True).first()
+            model.objects.select_for_update().filter(pk=self.instance.pk).values_list(*edit_token_fields(model)).first()
         )
-        if current is not None and data.get("edit_token") != current.isoformat():
-            raise ValidationError(stale_edit_message(self.instance, current), code="stale")
+        if current is not None and data.get("edit_token") != edit_token(current):
+            saved_at = current[0] if edit_token_fields(model) == ["updated"] else None
+            raise ValidationError(stale_edit_message(self.instance, saved_at), code="stale")
         return data
 
 
-def stale_edit_message(project, saved_at):
-    """Who saved the project after this form was opened, and when, from its edit history."""
-    latest = Version.objects.get_for_object(project).select_related("revision__user").first()
+def edit_token_fields(model):
+    """The columns whose values say "this row changed": `updated` where the model keeps one, else all of them."""
+    names = [field.attname for field in model._meta.concrete_fields if not field.primary_key]
+    return ["updated"] if "updated" in names else names
+
+
+def edit_token(values):
+    if len(values) == 1 and hasattr(values[0], "isoformat"):
+        return values[0].isoformat()
+    return hashlib.sha256(json.dumps([str(value) for value in values]).encode()).hexdigest()[:32]
+
+
+class ProjectAdminForm(CatalogueAdminForm):
+    class Meta:
+        model = Project
+        fields = "__all__"
+
+
+def stale_edit_message(obj, saved_at=None):
+    """Who saved `obj` after this form was opened, and when, from its edit history."""
+    latest = Version.objects.get_for_object(obj).select_related("revision__user").first()
     user = latest.revision.user if latest else None
+    saved_at = saved_at or (latest.revision.date_created if latest else timezone.now())
     # Translators: a date format (Django's "date" filter letters): "1 September 2015, 14:30".
     when = date_format(timezone.localtime(saved_at), gettext("j F Y, H:i"))
-    if user is None:
+    who = user.get_full_name() or user.get_username() if user else None
+    if not isinstance(obj, Project):
+        if who is None:
+            message = gettext(
+                "“%(object)s” was changed by someone else on %(when)s, after you opened this form, so your changes "
+                "have not been saved. Copy anything you need from this form, open it again to see the latest "
+                "version, then make your changes there."
+            )
+        else:
+            message = gettext(
+                "“%(object)s” was changed by %(who)s on %(when)s, after you opened this form, so your changes have "
+                "not been saved. Copy anything you need from this form, open it again to see the latest version, "
+                "then make your changes there."
+            )
+        return message % {"object": obj, "who": who, "when": when}
+    if who is None:
         message = gettext(
             "This project was changed by someone else on %(when)s, after you opened it, so your changes have not "
             "been saved. Copy anything you need from this form, open the project again to see the latest version, "
@@ -128,11 +177,76 @@ def stale_edit_message(project, saved_at):
         "Copy anything you need from this form, open the project again to see the latest version, "
         "then make your changes there."
     )
-    return message % {"who": user.get_full_name() or user.get_username(), "when": when}
+    return message % {"who": who, "when": when}
+
+
+def busy_form_message():
+    return gettext(
+        "The catalogue is busy: someone else is saving a change, or it is being reloaded from the fixtures. "
+        "Nothing has been saved yet, and everything you typed is still in this form: press Save again."
+    )
+
+
+class CatalogueLockAdmin:
+    """Every admin write of a catalogue entry takes the catalogue write lock first (projects.locking).
+
+    So a save, a delete or a restore never deadlocks with a reload or with another save: they take turns.
+    A save that cannot have the lock in time gets its form back, unsaved, with everything typed (inline
+    rows too) and a message to save again; a delete or a restore gets the page again with that message.
+    Never a 503.
+    """
+
+    form = CatalogueAdminForm
+
+    def _locked(self, request, view, *args):
+        """Run `view` holding the lock; on CatalogueBusy, None (nothing was written)."""
+        try:
+            with catalogue_write_lock(save_wait(), using=router.db_for_write(self.model)):
+                return view(*args)
+        except CatalogueBusy:
+            return None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method in SAFE_METHODS:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        response = self._locked(request, super().changeform_view, request, object_id, form_url, extra_context)
+        if response is None:
+            # Show the form again, validated but unsaved: the form's clean() reports the busy catalogue.
+            request.catalogue_busy = True
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        return response
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if getattr(request, "catalogue_busy", False):
+            form = type(form.__name__, (form,), {"catalogue_busy": busy_form_message()})
+        return form
+
+    def _locked_or_again(self, request, view, *args):
+        if request.method in SAFE_METHODS:
+            return view(*args)
+        response = self._locked(request, view, *args)
+        if response is None:
+            messages.error(request, busy_form_message())
+            response = HttpResponseRedirect(request.get_full_path())
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._locked_or_again(request, super().delete_view, request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # Bulk actions (delete selected) and list_editable saves are POSTs to the changelist.
+        return self._locked_or_again(request, super().changelist_view, request, extra_context)
+
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        # Restore and recover write the old version before the change form runs: lock before that.
+        return self._locked_or_again(
+            request, super()._reversion_revisionform_view, request, version, template_name, extra_context
+        )
 
 
 @admin.register(Project)
-class ProjectAdmin(VersionAdmin):
+class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
     # Five columns that fit beside the menu and the filters at 1280 px (templates/admin/projects/project/).
     list_display = ["title", "status", "is_published", "last_changed", "funding"]
     change_list_template = "admin/projects/project/change_list.html"
@@ -200,7 +314,7 @@ class ProjectAdmin(VersionAdmin):
         super().save_related(request, form, formsets, change)
 
 
-class NamedEntryAdmin(VersionAdmin):
+class NamedEntryAdmin(CatalogueLockAdmin, VersionAdmin):
     """Areas, donors and partners: found by name, slug made from the name, with a count of their projects."""
 
     # How the model reaches its projects; staff see every project, published or not.
@@ -231,7 +345,7 @@ class AreaAdmin(NamedEntryAdmin):
 
 
 @admin.register(Status)
-class StatusAdmin(VersionAdmin):
+class StatusAdmin(CatalogueLockAdmin, VersionAdmin):
     list_display = ["name", "slug", "order"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ("name",)}

@@ -39,6 +39,7 @@ from reversion.models import Revision, Version
 from django.utils import timezone
 
 from .caching import bump_catalogue_generation
+from .locking import catalogue_write_lock
 from .models import CATALOGUE_MODELS, ContextFigure, Funding, LoadedFixtureState, Partnership, Project, natural_key_fields
 from .synthetic import synthetic_condition
 
@@ -468,7 +469,8 @@ def reload_catalogue(paths, dry_run=False, progress=None, overwrite_staff_edits=
     `overwrite_staff_edits`, which records their staff version first.
     """
     records = read_records(paths)
-    with transaction.atomic():
+    # The catalogue write lock first, so reloads and admin saves take turns (projects.locking).
+    with catalogue_write_lock():
         loader = _Loader(overwrite_staff_edits=overwrite_staff_edits)
         loader.report.dry_run = dry_run
         for done, record in enumerate(records, start=1):

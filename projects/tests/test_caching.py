@@ -140,6 +140,7 @@ def test_an_admin_edit_appears_on_the_next_public_request(client, admin_client, 
     url = reverse("admin:projects_donor_change", args=[donor.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}
+    data["edit_token"] = form.fields["edit_token"].initial  # the stale-form check, as the page carries it
     data["name"] = "European Commission"
     assert admin_client.post(url, data).status_code == 302
 

@@ -84,8 +84,12 @@ def test_an_admin_edit_reads_and_writes_through_the_primary_connection(admin_cli
     donor = make_donor("Donor Before")
     url = reverse("admin:projects_donor_change", args=[donor.pk])
     with CaptureQueriesContext(connections["replica"]) as replica, CaptureQueriesContext(connections["default"]) as primary:
-        assert admin_client.get(url).status_code == 200
-        response = admin_client.post(url, {"name": "Donor After", "slug": donor.slug, "short_name": "", "description": ""})
+        opened = admin_client.get(url)
+        assert opened.status_code == 200
+        token = opened.context["adminform"].form.fields["edit_token"].initial  # the stale-form check
+        response = admin_client.post(
+            url, {"name": "Donor After", "slug": donor.slug, "short_name": "", "description": "", "edit_token": token}
+        )
     assert response.status_code == 302
     assert Donor.objects.get(pk=donor.pk).name == "Donor After"
     assert replica.captured_queries == []

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.catalogue import FixtureError, default_fixture_paths, reload_catalogue
+from projects.locking import CatalogueBusy
 
 # The exit status of a reload that worked but left staff edits in place (1 is Django's for errors).
 KEPT_STAFF_EDITS = 3
@@ -65,6 +66,9 @@ class Command(BaseCommand):
                 f"{len(error.problems)} problem(s) found; nothing was written. "
                 "Fix the fixtures and run the command again."
             ) from None
+        except CatalogueBusy as busy:
+            # Nothing was written: the lock is the transaction's first statement.
+            raise CommandError(f"{busy} Nothing was written; run the command again.") from None
 
         if verbosity >= 2:
             self.stdout.write(f"{'':24}{'created':>9}{'updated':>9}{'unchanged':>11}")
