@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from bench.harness import VIEWPORTS
+
 from .checks import axe_violations
-from .chromium import VIEWPORTS
 from .pages import PUBLIC_PAGES
 
 
