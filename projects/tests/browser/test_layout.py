@@ -44,6 +44,7 @@ def test_a_page_wider_than_the_phone_is_measured(new_page):
     page.goto("/")
     assert sideways_overflow(page) == 0
     page.evaluate(
-        "document.querySelector('main').append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))"
+        "document.querySelector('main')"
+        ".append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))"
     )
     assert sideways_overflow(page) > 0
