@@ -2,6 +2,7 @@
 #
 #   make run    install, migrate, load the catalogue and serve it on http://127.0.0.1:8000
 #   make test   the whole test suite (on SQLite, or on PostgreSQL when DATABASE_URL is set)
+#   make test-fast   all but the system and browser tests: no Java, Chromium, Redis or PostgreSQL needed
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -15,12 +16,14 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: help run dev test check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart drill-slow-clients drill-reload-under-edits messages
+.PHONY: help run dev test test-fast lint check chromium screenshots install install-dev migrate static catalogue clean bench loadtest drill-db-restart drill-slow-clients drill-reload-under-edits messages
 
 help:
 	@echo "make run          install, migrate, load the catalogue, serve on http://$(HOST):$(PORT) (gunicorn, DEBUG off)"
 	@echo "make dev          the same with Django's auto-reloading development server and DEBUG on"
 	@echo "make test         the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+	@echo "make test-fast    the suite without the system and browser tests (no Java, Chromium, Redis, PostgreSQL)"
+	@echo "make lint         ruff check and ruff format --check (settings in pyproject.toml)"
 	@echo "make screenshots  full-page screenshots of the portal at desktop and phone widths into docs/screenshots/"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
 	@echo "make messages     collect the interface's strings into locale/sr_Latn/.../django.po, then compile it (needs GNU gettext)"
@@ -93,7 +96,8 @@ messages: install
 	DEBUG=1 $(VPY) manage.py makemessages --locale sr_Latn --no-obsolete $(MESSAGES_IGNORE)
 	DEBUG=1 $(VPY) manage.py compilemessages --locale sr_Latn $(MESSAGES_IGNORE)
 
-check: install-dev
+# Neither check nor lint needs the HTML checker (npm, Java): the Python tools are enough.
+check: $(VENV)/.installed-dev
 	DEBUG=1 $(VPY) manage.py check
 	DEBUG=1 $(VPY) manage.py makemigrations --check --dry-run
 
@@ -107,8 +111,17 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@test -x $(CHROMIUM) || { echo "The browser tests and screenshots need Chromium at $(CHROMIUM): apt-get install -y chromium" >&2; exit 1; }
 
-test: install-dev check chromium
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install-dev lint check chromium
 	$(VENV)/bin/pytest
+
+# The quick tier: every test but those marked system (gunicorn, PostgreSQL drills, the Nu checker on Java,
+# Redis) or browser (Chromium), so it needs only the Python packages; on SQLite, no PostgreSQL either.
+test-fast: $(VENV)/.installed-dev lint check
+	$(VENV)/bin/pytest -m "not system and not browser"
 
 # Benchmarks and drills (bench/, README "Benchmarks, load test and restart drill"). They install wrk
 # when it is missing. A variable left unset keeps the script's own default (bench: 10 s per URL and

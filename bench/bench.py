@@ -29,6 +29,7 @@ from harness import (
     prepare_site,
     production_env,
     require_wrk,
+    run,
     run_wrk,
     say,
     static_path,
@@ -84,7 +85,7 @@ def bench_database(label, database_url, args, workdir):
                 failed += 1
                 continue
             say(f"   {target.label:26} {path}: warming {args.warmup} s, measuring {args.duration} s")
-            wrk = dict(threads=args.threads, connections=args.connections, timeout=REQUEST_TIMEOUT_SECONDS)
+            wrk = {"threads": args.threads, "connections": args.connections, "timeout": REQUEST_TIMEOUT_SECONDS}
             run_wrk(portal.url(path), duration=args.warmup, **wrk)
             result = run_wrk(portal.url(path), duration=args.duration, **wrk)
             rows.append((target, path, status, result))
@@ -106,16 +107,20 @@ def print_table(label, rows):
     static_rps = requests_per_second(measured[STATIC_FILE]) if STATIC_FILE in measured else None
     trivial_rps = requests_per_second(measured[TRIVIAL_VIEW]) if TRIVIAL_VIEW in measured else None
     say(f"\n{label}")
-    say(f"{'':25}{'URL':42}{'status':>7}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'failed':>7}"
-        f"{'vs static':>10}{'vs healthz':>11}")
+    say(
+        f"{'':25}{'URL':42}{'status':>7}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'failed':>7}"
+        f"{'vs static':>10}{'vs healthz':>11}"
+    )
     for target, path, status, result in rows:
         if result is None:
             say(f"{target.label:25}{path:42}{status:>7}  not measured")
             continue
         rps = requests_per_second(result)
-        say(f"{target.label:25}{path:42}{status:>7}{rps:>8,.0f}{result['p50_us'] / 1000:>8.1f}"
+        say(
+            f"{target.label:25}{path:42}{status:>7}{rps:>8,.0f}{result['p50_us'] / 1000:>8.1f}"
             f"{result['p95_us'] / 1000:>8.1f}{result['p99_us'] / 1000:>8.1f}{wrk_errors(result):>7,}"
-            f"{ratio(rps, static_rps):>10}{ratio(rps, trivial_rps):>11}")
+            f"{ratio(rps, static_rps):>10}{ratio(rps, trivial_rps):>11}"
+        )
         if wrk_errors(result):
             say(f"{'':67}failed: {describe_wrk_errors(result)}")
 
@@ -127,18 +132,24 @@ def main():
     say("Benchmark of the IOM Serbia Project Catalogue under gunicorn with production settings.")
     say(f"Machine: {machine_description()}")
     say(f"Tools: {tool_versions()}")
-    say(f"Settings: DEBUG=0, SECURE_SSL_REDIRECT=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}; "
+    say(
+        f"Settings: DEBUG=0, SECURE_SSL_REDIRECT=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}; "
         f"wrk {args.threads} threads, {args.connections} connections, {args.warmup} s warm-up + "
-        f"{args.duration} s per URL, {REQUEST_TIMEOUT_SECONDS} s timeout; databases: {', '.join(databases)}")
-    say("The load generator runs on the same machine as the portal, and the machine may be shared: "
-        "figures are indicative.")
+        f"{args.duration} s per URL, {REQUEST_TIMEOUT_SECONDS} s timeout; databases: {', '.join(databases)}"
+    )
+    say(
+        "The load generator runs on the same machine as the portal, and the machine may be shared: "
+        "figures are indicative."
+    )
 
     runs, total, failed = 0, 0, 0
     with tempfile.TemporaryDirectory(prefix="iom-bench-") as tmp:
         workdir = Path(tmp)
         for database in databases:
             if database == "sqlite":
-                rows, database_failed = bench_database("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+                rows, database_failed = bench_database(
+                    "SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir
+                )
                 print_table("SQLite (throwaway file)", rows)
             else:
                 name = f"iom_bench_{os.getpid()}"
@@ -149,10 +160,12 @@ def main():
             runs += sum(1 for *_, result in rows if result)
             total += sum(result["requests"] for *_, result in rows if result)
 
-    say(f"\nbench: {'FAILED' if failed else 'OK'}: {runs} URL runs on {' and '.join(databases)}, "
-        f"{total:,} requests, {failed:,} failed")
+    say(
+        f"\nbench: {'FAILED' if failed else 'OK'}: {runs} URL runs on {' and '.join(databases)}, "
+        f"{total:,} requests, {failed:,} failed"
+    )
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
 from harness import (
     PROBE_HEADERS,
     Portal,
@@ -42,6 +43,7 @@ from harness import (
     machine_description,
     prepare_site,
     production_env,
+    run,
     say,
     tool_versions,
 )
@@ -62,19 +64,34 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--outage", type=float, default=5, help="seconds PostgreSQL stays down (default 5)")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before the stop (default 3)")
-    parser.add_argument("--settle", type=float, default=3,
-                        help="seconds of 200s needed after the restart to call it recovered (default 3)")
-    parser.add_argument("--max-recovery", type=float, default=10,
-                        help="seconds after PostgreSQL is back by which the portal must answer 200 (default 10)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=3,
+        help="seconds of 200s needed after the restart to call it recovered (default 3)",
+    )
+    parser.add_argument(
+        "--max-recovery",
+        type=float,
+        default=10,
+        help="seconds after PostgreSQL is back by which the portal must answer 200 (default 10)",
+    )
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument("--request-timeout", type=float, default=5,
-                        help="seconds a request may take before it counts as a hang (default 5)")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=5,
+        help="seconds a request may take before it counts as a hang (default 5)",
+    )
     parser.add_argument("--port", type=int, default=8132)
     parser.add_argument("--pg-port", type=int, default=55432)
-    parser.add_argument("--quick", action="store_true",
-                        help="a short drill for the test suite: 1 s of load, a 1 s outage, 1 s to settle, 2 clients "
-                             "(overrides those options)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short drill for the test suite: 1 s of load, a 1 s outage, 1 s to settle, 2 clients "
+        "(overrides those options)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.warmup, args.outage, args.settle, args.clients = 1, 1, 1, 2
@@ -117,19 +134,43 @@ class PrivateCluster:
             os.chown(directory, user.pw_uid, user.pw_gid)
 
     def run(self, *command):
-        result = subprocess.run([*self.as_postgres, str(self.bin / command[0]), *command[1:]],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [*self.as_postgres, str(self.bin / command[0]), *command[1:]], capture_output=True, text=True
+        )
         if result.returncode != 0:
             fail(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}\n{self.log_tail()}")
 
     def initdb(self):
-        self.run("initdb", "--pgdata", str(self.data), "--username", "postgres", "--auth", "trust",
-                 "--encoding", "UTF8", "--locale", "C", "--no-sync")
+        self.run(
+            "initdb",
+            "--pgdata",
+            str(self.data),
+            "--username",
+            "postgres",
+            "--auth",
+            "trust",
+            "--encoding",
+            "UTF8",
+            "--locale",
+            "C",
+            "--no-sync",
+        )
 
     def start(self):
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory}"
-        self.run("pg_ctl", "start", "--pgdata", str(self.data), "--log", str(self.log), "--wait",
-                 "--timeout", "30", "--options", options)
+        self.run(
+            "pg_ctl",
+            "start",
+            "--pgdata",
+            str(self.data),
+            "--log",
+            str(self.log),
+            "--wait",
+            "--timeout",
+            "30",
+            "--options",
+            options,
+        )
 
     def stop(self, mode="fast"):
         self.run("pg_ctl", "stop", "--pgdata", str(self.data), "--mode", mode, "--wait", "--timeout", "30")
@@ -188,8 +229,14 @@ class Clients:
             sent = self.now()
             try:
                 status, headers, body = fetch(self.portal.url(path), self.timeout, PROBE_HEADERS)
-                answer = Answer(path, sent, self.now(), status, retry_after=headers.get("Retry-After"),
-                                says_unavailable="unavailable" in body.lower())
+                answer = Answer(
+                    path,
+                    sent,
+                    self.now(),
+                    status,
+                    retry_after=headers.get("Retry-After"),
+                    says_unavailable="unavailable" in body.lower(),
+                )
             except OSError as error:  # includes a timeout: a hang is a failure
                 answer = Answer(path, sent, self.now(), error=f"{type(error).__name__}: {error}")
             with self.lock:
@@ -217,7 +264,7 @@ def print_timeline(answers, down_from, down_until):
     per_second = {}
     for answer in answers:
         per_second.setdefault(int(answer.received), Counter())[kind(answer)] += 1
-    for second in range(0, int(max((a.received for a in answers), default=0)) + 1):
+    for second in range(int(max((a.received for a in answers), default=0)) + 1):
         counts = per_second.get(second, Counter())
         overlaps_outage = second + 1 > down_from and second < down_until
         say(f"{second:>6}  " + "".join(f"{counts[c]:>10}" for c in columns) + ("  down" if overlaps_outage else "  up"))
@@ -242,7 +289,9 @@ def judge(answers, stopping_at, down_at, starting_at, up_at, args):
         failures.append(f"{len(other_5xx)} answers were a 5xx other than 503 (first: {describe(other_5xx[0])})")
     no_answer = [a for a in answers if a.status is None]
     if no_answer:
-        failures.append(f"{len(no_answer)} requests got no answer (timeout or refused; first: {describe(no_answer[0])})")
+        failures.append(
+            f"{len(no_answer)} requests got no answer (timeout or refused; first: {describe(no_answer[0])})"
+        )
 
     health_checks = [a for a in during if a.path == HEALTHZ]
     if not health_checks:
@@ -256,19 +305,26 @@ def judge(answers, stopping_at, down_at, starting_at, up_at, args):
         failures.append("no page answered 503 while PostgreSQL was down")
     wrong_pages = [a for a in pages_during if a.status not in (200, 503)]
     if wrong_pages:
-        failures.append(f"{len(wrong_pages)} pages answered neither 503 nor 200 while down ({describe(wrong_pages[0])})")
-    unexplained = [a for a in answers if a.status == 503 and a.path != HEALTHZ and not (a.retry_after and a.says_unavailable)]
+        failures.append(
+            f"{len(wrong_pages)} pages answered neither 503 nor 200 while down ({describe(wrong_pages[0])})"
+        )
+    unexplained = [
+        a for a in answers if a.status == 503 and a.path != HEALTHZ and not (a.retry_after and a.says_unavailable)
+    ]
     if unexplained:
-        failures.append(f"{len(unexplained)} 503 pages lacked Retry-After or the word 'unavailable' "
-                        f"({describe(unexplained[0])})")
+        failures.append(
+            f"{len(unexplained)} 503 pages lacked Retry-After or the word 'unavailable' ({describe(unexplained[0])})"
+        )
 
     not_ok_after = [a for a in after if a.status != 200]
     recovered_at = max((a.received for a in not_ok_after), default=up_at)
     recovery = recovered_at - up_at
     settled = [a for a in after if a.sent > recovered_at]
     if recovery > args.max_recovery:
-        failures.append(f"the portal answered 200 again only {recovery:.1f} s after PostgreSQL was back "
-                        f"(allowed: {args.max_recovery:g} s)")
+        failures.append(
+            f"the portal answered 200 again only {recovery:.1f} s after PostgreSQL was back "
+            f"(allowed: {args.max_recovery:g} s)"
+        )
     elif not settled:
         failures.append("no answers after the recovery: the portal never answered 200 again")
 
@@ -296,9 +352,11 @@ def main():
     say("Database restart drill: PostgreSQL stops and starts again under a portal served by gunicorn.")
     say(f"Machine: {machine_description()}")
     say(f"Tools: {tool_versions(wrk=False)}, PostgreSQL binaries in {postgres_bin_dir()}")
-    say(f"Settings: DEBUG=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}, private cluster on "
+    say(
+        f"Settings: DEBUG=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}, private cluster on "
         f"127.0.0.1:{args.pg_port}; {args.clients} clients, {args.request_timeout:g} s timeout per request; "
-        f"{args.warmup:g} s of load, {args.outage:g} s outage, {args.settle:g} s of 200s to call it recovered")
+        f"{args.warmup:g} s of load, {args.outage:g} s outage, {args.settle:g} s of 200s to call it recovered"
+    )
 
     with tempfile.TemporaryDirectory(prefix="iom-drill-") as tmp:
         workdir = Path(tmp)
@@ -354,11 +412,13 @@ def main():
         say(f"  FAILED: {failure}")
     if failures:
         say(f"\ngunicorn's log, last lines:\n{gunicorn_log}")
-    say(f"\ndrill-db-restart: {'FAILED' if failures else 'PASSED'}: 503 for {facts['503 span']:.1f} s, "
+    say(
+        f"\ndrill-db-restart: {'FAILED' if failures else 'PASSED'}: 503 for {facts['503 span']:.1f} s, "
         f"recovered {facts['recovery']:.1f} s after PostgreSQL was back, {facts['other 5xx']} other 5xx, "
-        f"{facts['no answer']} requests without an answer")
+        f"{facts['no answer']} requests without an answer"
+    )
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

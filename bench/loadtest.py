@@ -43,6 +43,7 @@ from harness import (
     prepare_site,
     production_env,
     require_wrk,
+    run,
     run_wrk,
     say,
     throwaway_postgres_database,
@@ -109,7 +110,10 @@ class ReloadLoop(threading.Thread):
             fixtures = sorted(str(p) for p in self.fixture_dirs[self.done % 2].glob("*.json"))
             result = subprocess.run(
                 [sys.executable, "manage.py", "reload_catalogue", *fixtures],
-                cwd=REPO, env=self.env, capture_output=True, text=True,
+                cwd=REPO,
+                env=self.env,
+                capture_output=True,
+                text=True,
             )
             if result.returncode == 0 and not re.search(rf"\b{PROJECT_COUNT} updated", result.stdout):
                 # The mark was not written: the check below would prove nothing.
@@ -187,14 +191,20 @@ def main():
     say("Load test of the IOM Serbia Project Catalogue on PostgreSQL, with the catalogue reloaded during the load.")
     say(f"Machine: {machine_description()}")
     say(f"Tools: {tool_versions()}")
-    say(f"Settings: DEBUG=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}; wrk {args.threads} "
-        f"threads, {args.connections} connections for {args.duration} s, {REQUEST_TIMEOUT_SECONDS} s timeout")
-    say("The load generator, the reloads and the portal share this machine, which may be shared too: "
-        "figures are indicative.")
+    say(
+        f"Settings: DEBUG=0, gunicorn {args.workers} sync workers on 127.0.0.1:{args.port}; wrk {args.threads} "
+        f"threads, {args.connections} connections for {args.duration} s, {REQUEST_TIMEOUT_SECONDS} s timeout"
+    )
+    say(
+        "The load generator, the reloads and the portal share this machine, which may be shared too: "
+        "figures are indicative."
+    )
 
     name = f"iom_bench_load_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="iom-loadtest-") as tmp, \
-            throwaway_postgres_database(args.pg_url, name) as database_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="iom-loadtest-") as tmp,
+        throwaway_postgres_database(args.pg_url, name) as database_url,
+    ):
         workdir = Path(tmp)
         env = production_env(database_url, workdir / "static")
         say(f"\n== PostgreSQL ({args.pg_url}, throwaway database {name}): migrate, collectstatic, reload_catalogue")
@@ -218,8 +228,13 @@ def main():
             reloads.start()
             checker.start()
             result = run_wrk(
-                portal.url("/"), duration=args.duration, connections=args.connections, threads=args.threads,
-                timeout=REQUEST_TIMEOUT_SECONDS, script=BENCH_DIR / "wrk_mix.lua", script_args=mix,
+                portal.url("/"),
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                script=BENCH_DIR / "wrk_mix.lua",
+                script_args=mix,
             )
             stop.set()
             checker.join()
@@ -230,30 +245,39 @@ def main():
     errors = wrk_errors(result)
     say("\nResults")
     say(f"  requests        {result['requests']:,} in {seconds:.1f} s: {result['requests'] / seconds:,.1f} req/s")
-    say(f"  latency         p50 {milliseconds(result['p50_us'])}, p95 {milliseconds(result['p95_us'])}, "
-        f"p99 {milliseconds(result['p99_us'])}, max {milliseconds(result['max_us'])}")
+    say(
+        f"  latency         p50 {milliseconds(result['p50_us'])}, p95 {milliseconds(result['p95_us'])}, "
+        f"p99 {milliseconds(result['p99_us'])}, max {milliseconds(result['max_us'])}"
+    )
     say(f"  errors          {errors:,} ({describe_wrk_errors(result)})")
-    say(f"  reloads         {reloads.done} done, {len(reloads.failures)} failed "
-        f"(each rewrote all {PROJECT_COUNT} project titles in one transaction)")
+    say(
+        f"  reloads         {reloads.done} done, {len(reloads.failures)} failed "
+        f"(each rewrote all {PROJECT_COUNT} project titles in one transaction)"
+    )
     for failure in reloads.failures[:5]:
         say(f"                  {failure}")
     checks = ", ".join(f"{count:,} of {path}" for path, count in checker.checks.items())
-    say(f"  catalogue checks {sum(checker.checks.values()):,} ({checks}); "
+    say(
+        f"  catalogue checks {sum(checker.checks.values()):,} ({checks}); "
         f"{len(checker.problems)} saw a failed request or a partial catalogue; the whole catalogue with marked "
-        f"titles {checker.versions_seen['marked']:,} times, with the real ones {checker.versions_seen['real']:,} times")
+        f"titles {checker.versions_seen['marked']:,} times, with the real ones {checker.versions_seen['real']:,} times"
+    )
     for problem in checker.problems[:10]:
         say(f"                  {problem}")
     say("  answers per path (gunicorn access log, checker included):")
     for path, statuses in sorted(by_path.items()):
-        say(f"    {sum(statuses.values()):>7,}  {path:50} {' '.join(f'{s}: {n:,}' for s, n in sorted(statuses.items()))}")
+        tally = " ".join(f"{status}: {count:,}" for status, count in sorted(statuses.items()))
+        say(f"    {sum(statuses.values()):>7,}  {path:50} {tally}")
 
     failed = errors or reloads.failures or checker.problems or not reloads.done
-    say(f"\nloadtest: {'FAILED' if failed else 'OK'}: {result['requests']:,} requests from {args.connections} clients "
+    say(
+        f"\nloadtest: {'FAILED' if failed else 'OK'}: {result['requests']:,} requests from {args.connections} clients "
         f"in {seconds:.0f} s, {errors:,} errors, {reloads.done} reloads ({len(reloads.failures)} failed), "
         f"{sum(checker.checks.values()):,} catalogue checks ({len(checker.problems)} saw a partial catalogue "
-        f"or failed)")
+        f"or failed)"
+    )
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

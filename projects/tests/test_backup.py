@@ -13,7 +13,7 @@ from reversion.models import Revision, Version
 
 from projects.models import Donor, Funding, Project
 
-from .forms import form_fields
+from .support.html import form_fields
 
 # Real transactions: a restore starts from a truly empty database (flush), and serialized_rollback puts
 # back what migrations wrote (the Editors group) for the tests that follow.

@@ -20,7 +20,7 @@ from projects.locking import catalogue_write_lock
 from projects.models import Area, Donor, Partner, Project, Status
 
 from .factories import make_area, make_donor, make_partner, make_project, make_status
-from .forms import form_fields
+from .support.html import form_fields
 
 
 def make_editor(username, password="a long editor password 1"):

@@ -3,7 +3,6 @@
 import datetime
 import re
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -11,55 +10,12 @@ from django.urls import reverse
 from projects.charts import figures_timeline, funding_charts, nice_ceiling
 
 from .factories import make_donor, make_figure, make_funding, make_project
-from .test_views import figure_cards, page_text, parsed
+from .support.html import charts, figure_cards, page_text, parsed
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("projects:home")
 CONTEXT = reverse("projects:context")
-
-
-class SvgParser(HTMLParser):
-    """Each <svg>: its attributes, the id'd elements inside, its texts (and by class), and the attributes of every mark."""
-
-    def __init__(self):
-        super().__init__()
-        self.charts = []
-        self.current = None
-        self.text_of = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "svg":
-            self.current = {"attrs": attrs, "ids": {}, "texts": [], "by_class": {}, "marks": []}
-            self.charts.append(self.current)
-        elif self.current is not None:
-            if tag in ("title", "desc", "text"):
-                self.text_of = (tag, attrs.get("id"), attrs.get("class"))
-                self.current["ids"].setdefault(attrs.get("id"), "")
-            if tag in ("rect", "circle", "line"):
-                self.current["marks"].append((tag, attrs))
-
-    def handle_endtag(self, tag):
-        if tag == "svg":
-            self.current = None
-        if tag in ("title", "desc", "text"):
-            self.text_of = None
-
-    def handle_data(self, data):
-        if self.current is not None and self.text_of:
-            tag, element_id, classes = self.text_of
-            if element_id:
-                self.current["ids"][element_id] += data
-            if tag == "text":
-                self.current["texts"].append(data)
-                self.current["by_class"].setdefault(classes, []).append(data)
-
-
-def charts(response):
-    parser = SvgParser()
-    parser.feed(response.content.decode())
-    return parser.charts
 
 
 def by_title(response):

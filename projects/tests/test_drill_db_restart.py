@@ -5,30 +5,35 @@ run's databases, so it runs the same whether the suite itself is on SQLite or Po
 """
 
 import re
-import socket
 import subprocess
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
+
+from bench.harness import free_ports
+
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_ports(count):
-    """Ports nothing listens on, picked by the OS, so the drill never meets a `make drill-db-restart` running."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in sockets]
 
 
 def test_database_restart_drill_sees_503s_while_postgresql_is_down_and_200s_once_it_is_back():
     portal_port, postgres_port = free_ports(2)
     result = subprocess.run(
-        [sys.executable, "bench/drill_db_restart.py", "--quick", "--port", str(portal_port),
-         "--pg-port", str(postgres_port)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "bench/drill_db_restart.py",
+            "--quick",
+            "--port",
+            str(portal_port),
+            "--pg-port",
+            str(postgres_port),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

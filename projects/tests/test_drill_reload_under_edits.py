@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import dj_database_url
 from django.conf import settings
+
+pytestmark = pytest.mark.system  # starts gunicorn (and nginx) in subprocesses
 
 REPO = Path(__file__).resolve().parents[2]
 

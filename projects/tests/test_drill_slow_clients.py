@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.system  # starts gunicorn (and nginx) in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 
 

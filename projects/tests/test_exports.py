@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from .factories import make_area, make_donor, make_funding, make_project
-from .test_filters import listed_titles
-from .test_views import BAD_QUERIES, short
+from .support.bad_input import BAD_QUERIES, short
+from .support.html import listed_titles
 
 pytestmark = pytest.mark.django_db
 

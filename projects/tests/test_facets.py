@@ -2,79 +2,23 @@
 
 import html
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.urls import reverse
 
 from .factories import make_area, make_donor, make_funding, make_project, make_status
-from .test_filters import listed_titles
+from .support.html import FacetParser, facet_choices, listed_titles
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("projects:project_list")
 
 
-class FacetParser(HTMLParser):
-    """The filter form's choices: {"donor": {"eu": {"label", "count", "checked", "disabled"}}, "status": {...}}."""
-
-    def __init__(self):
-        super().__init__()
-        self.choices = {}
-        self.labels = {}  # input id -> label text
-        self.inputs = {}  # input id -> (name, value, checked, disabled)
-        self.label_for = None
-        self.select = None
-        self.option = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("type") == "checkbox":
-            self.inputs[attrs["id"]] = (attrs["name"], attrs["value"], "checked" in attrs, "disabled" in attrs)
-        elif tag == "label" and attrs.get("for"):
-            self.label_for = attrs["for"]
-            self.labels[self.label_for] = ""
-        elif tag == "select":
-            self.select = attrs["name"]
-        elif tag == "option" and self.select:
-            self.option = {"value": attrs["value"], "text": "", "checked": "selected" in attrs, "disabled": "disabled" in attrs}
-
-    def handle_endtag(self, tag):
-        if tag == "label":
-            self.label_for = None
-        elif tag == "option" and self.option is not None:
-            self.add(self.select, self.option["value"], self.option["text"], self.option["checked"], self.option["disabled"])
-            self.option = None
-        elif tag == "select":
-            self.select = None
-
-    def handle_data(self, data):
-        if self.label_for:
-            self.labels[self.label_for] += data
-        if self.option is not None:
-            self.option["text"] += data
-
-    def add(self, name, value, text, checked, disabled):
-        match = re.fullmatch(r"(.*) \((\d+)(?: projects?)?\)", " ".join(text.split()))
-        if match:
-            self.choices.setdefault(name, {})[value] = {
-                "label": match[1], "count": int(match[2]), "checked": checked, "disabled": disabled
-            }
-
-    def close(self):
-        super().close()
-        for input_id, (name, value, checked, disabled) in self.inputs.items():
-            self.add(name, value, self.labels.get(input_id, ""), checked, disabled)
-
-
 def facets(client, query=""):
     response = client.get(f"{LIST}?{query}")
     assert response.status_code in (200, 400)
-    parser = FacetParser()
-    parser.feed(response.content.decode())
-    parser.close()
-    return parser.choices
+    return facet_choices(response)
 
 
 def counts(choices):

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,58 +10,11 @@ from django.urls import reverse
 from projects.models import Project
 
 from .factories import make_area, make_donor, make_funding, make_project, make_status
+from .support.html import links, listed_titles
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("projects:project_list")
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class LinkParser(HTMLParser):
-    """Collects every link of a page: its href, its text, its own classes and those of the elements around it."""
-
-    def __init__(self):
-        super().__init__()
-        self.open = []  # classes of each open element
-        self.links = []
-        self.current = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = set((attrs.get("class") or "").split())
-        if tag == "a":
-            around = set().union(*self.open) if self.open else set()
-            self.current = {"href": attrs.get("href"), "text": "", "classes": classes, "around": around, "hidden": ""}
-        if tag not in VOID_ELEMENTS:
-            self.open.append(classes)
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self.current is not None:
-            self.current["text"] = " ".join(self.current["text"].split())
-            self.links.append(self.current)
-            self.current = None
-        if tag not in VOID_ELEMENTS and self.open:
-            self.open.pop()
-
-    def handle_data(self, data):
-        if self.current is not None:
-            if "visually-hidden" in self.open[-1]:
-                self.current["hidden"] += data
-            else:
-                self.current["text"] += data
-
-
-def links(response):
-    parser = LinkParser()
-    parser.feed(response.content.decode())
-    return parser.links
-
-
-def listed_titles(response):
-    """The titles of the projects the page lists, in page order."""
-    return [link["text"] for link in links(response) if "project-summary__title" in link["around"]]
-
-
 def query_of(href):
     """A link's query string as {name: [values]}."""
     return parse_qs(urlsplit(href).query, keep_blank_values=True)

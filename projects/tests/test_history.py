@@ -19,7 +19,7 @@ from reversion.models import Revision, Version
 from projects.catalogue import export_catalogue
 from projects.models import Area, ContextFigure, Donor, Funding, LoadedFixtureState, Partner, Project, Status
 
-from .forms import form_fields
+from .support.html import form_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from projects.admin import stale_edit_message
 from projects.templatetags.catalogue import duration, partial_date
 
 from .factories import make_area, make_donor, make_figure, make_funding, make_project
-from .test_views import page_text, summary
+from .support.html import page_text, summary
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,11 @@ import html
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 from http.cookiejar import CookieJar
 
 import psycopg
@@ -24,15 +23,13 @@ import pytest
 import redis
 from django.conf import settings
 
+from bench.harness import Portal
+
+pytestmark = pytest.mark.system
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = secrets.token_urlsafe(16)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -84,47 +81,24 @@ def production_env(database_url, cache_prefix, shared_cache):
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
     manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--noinput"], ["reload_catalogue"],
-                    ["createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org"]):
+    for command in (
+        ["migrate", "--noinput"],
+        ["reload_catalogue"],
+        ["createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org"],
+    ):
         subprocess.run(manage + command, env=env, cwd=settings.BASE_DIR, check=True, capture_output=True, timeout=180)
     return env
 
 
 @pytest.fixture
-def two_servers(production_env):
+def two_servers(production_env, tmp_path):
     """Two gunicorn servers on free ports; their base URLs."""
-    servers = []
-    for _ in range(2):
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-            env=production_env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        servers.append((process, f"http://127.0.0.1:{port}"))
-    try:
-        for process, base in servers:
-            wait_until_up(process, base)
-        yield [base for _, base in servers]
-    finally:
-        for process, _ in servers:
-            process.terminate()
-        for process, _ in servers:
-            process.wait(timeout=30)
-            process.stderr.close()
-
-
-def wait_until_up(process, base):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn at {base} exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:  # refused while it boots, or too slow to answer yet
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn at {base} did not answer /healthz within a minute")
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(Portal(production_env, log_path=tmp_path / f"gunicorn-{n}.log", startup_seconds=60))
+            for n in (1, 2)
+        ]
+        yield [server.base_url for server in servers]
 
 
 def fetch(url, opener=None, data=None):
@@ -141,8 +115,11 @@ def csrf_token(page):
 def rename_donor_through_the_admin(base, database_url, slug, new_name):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     _, login = fetch(f"{base}/admin/login/", opener)
-    status, _ = fetch(f"{base}/admin/login/?next=/admin/", opener,
-                      {"username": "editor", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(login)})
+    status, _ = fetch(
+        f"{base}/admin/login/?next=/admin/",
+        opener,
+        {"username": "editor", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(login)},
+    )
     assert status == 200
     with psycopg.connect(database_url) as db:
         donor_id, slug, short_name, description = db.execute(
@@ -163,8 +140,9 @@ def cached_pages(prefix):
     return list(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"{prefix}:*page:*"))
 
 
-def test_an_admin_edit_on_one_server_shows_on_both_servers_at_once(two_servers, production_env, database_url,
-                                                                   shared_cache):
+def test_an_admin_edit_on_one_server_shows_on_both_servers_at_once(
+    two_servers, production_env, database_url, shared_cache
+):
     first, second = two_servers
     for base in two_servers:
         for _ in range(2):

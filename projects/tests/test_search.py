@@ -14,8 +14,7 @@ from projects.models import Area, Donor, Funding, Partner, Project
 from projects.querysets import search_terms
 
 from .factories import make_area, make_donor, make_funding, make_partner, make_partnership, make_project
-from .test_filters import listed_titles
-from .test_views import page_text
+from .support.html import listed_titles, page_text
 
 pytestmark = pytest.mark.django_db
 

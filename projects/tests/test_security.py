@@ -2,11 +2,8 @@
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
+
+from bench.harness import GUNICORN, Portal, free_ports
 
 from .factories import make_project
 
@@ -44,8 +43,11 @@ def setting(name, env):
 
 @pytest.mark.parametrize(
     "key, says",
-    [(None, "SECRET_KEY is not set"), ("short", "too short or a placeholder"),
-     ("django-insecure-" + "x" * 60, "too short or a placeholder")],
+    [
+        (None, "SECRET_KEY is not set"),
+        ("short", "too short or a placeholder"),
+        ("django-insecure-" + "x" * 60, "too short or a placeholder"),
+    ],
 )
 def test_with_debug_off_a_missing_or_weak_secret_key_stops_the_portal_with_a_plain_message(key, says):
     env = {"DEBUG": "0"} | ({"SECRET_KEY": key} if key else {})
@@ -58,13 +60,17 @@ def test_with_debug_off_a_missing_or_weak_secret_key_stops_the_portal_with_a_pla
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.system
 def test_gunicorn_without_a_secret_key_stops_at_once_with_the_message_and_no_traceback():
     env = {"PATH": os.environ["PATH"], "DEBUG": "0"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
 
     result = subprocess.run(
-        [str(gunicorn), "portal.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        [str(GUNICORN), "portal.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode != 0  # the master stops instead of respawning workers forever
@@ -215,12 +221,6 @@ def test_the_health_check_says_the_database_answers(client):
 # The database down: 503, not 500 ---------------------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fetch(url):
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -230,30 +230,21 @@ def fetch(url):
 
 
 @pytest.fixture
-def portal_without_a_database():
+def portal_without_a_database(tmp_path):
     """gunicorn in production settings, pointed at a PostgreSQL port where nothing listens."""
-    port, dead = free_port(), free_port()
+    port, dead = free_ports(2)
     env = {
-        "PATH": os.environ["PATH"], **PRODUCTION_ENV, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
+        "PATH": os.environ["PATH"],
+        **PRODUCTION_ENV,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{dead}/nowhere",
     }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    server.send_signal(signal.SIGTERM)
-    server.communicate(timeout=30)
+    with Portal(env, port, log_path=tmp_path / "gunicorn.log", ready_status=503) as portal:
+        yield portal.base_url
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("path", ["/", "/projects/?donor=european-union", "/donors/"])
 def test_pages_answer_503_with_the_unavailable_page_while_the_database_is_down(portal_without_a_database, path):
     status, headers, html = fetch(portal_without_a_database + path)
@@ -264,6 +255,7 @@ def test_pages_answer_503_with_the_unavailable_page_while_the_database_is_down(p
     assert "Traceback" not in html and "OperationalError" not in html
 
 
+@pytest.mark.system
 def test_the_health_check_answers_503_while_the_database_is_down(portal_without_a_database):
     status, _, body = fetch(portal_without_a_database + "/healthz")
 

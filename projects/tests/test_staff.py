@@ -12,7 +12,7 @@ from reversion.models import Version
 
 from projects.models import Area, ContextFigure, Donor, Funding, Project, Status
 
-from .forms import form_fields
+from .support.html import form_fields
 
 pytestmark = pytest.mark.django_db
 

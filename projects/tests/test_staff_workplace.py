@@ -14,7 +14,7 @@ from projects.admin_widgets import sentences_of
 from projects.models import ContextFigure, Funding, Partnership, Project, numbers_in
 
 from .factories import make_area, make_donor, make_funding, make_project
-from .forms import form_fields
+from .support.html import form_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -23,89 +22,13 @@ from .factories import (
     make_project,
     make_status,
 )
+from .support.bad_input import BAD_QUERIES, short
+from .support.html import figure_cards, page_text, parsed, summary
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("projects:home")
 LIST = reverse("projects:project_list")
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-BLOCK_ELEMENTS = {
-    "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2", "h3", "h4", "li", "main", "ol", "p",
-    "section", "table", "td", "th", "tr", "ul",
-}
-
-
-class TextParser(HTMLParser):
-    """A page's visible text, white space folded, and the text of each element by class and by tag."""
-
-    def __init__(self):
-        super().__init__()
-        self.open = []
-        self.parts = []
-        self.by_class = {}
-        self.by_tag = {}
-
-    def handle_starttag(self, tag, attrs):
-        if tag in BLOCK_ELEMENTS:
-            self.parts.append(" ")
-        if tag in VOID_ELEMENTS:
-            return
-        classes = (dict(attrs).get("class") or "").split()
-        self.open.append((tag, classes, len(self.parts)))
-
-    def handle_endtag(self, tag):
-        if tag in VOID_ELEMENTS or not self.open:
-            return
-        while self.open:
-            open_tag, classes, start = self.open.pop()
-            if open_tag == tag:
-                break
-        text = " ".join("".join(self.parts[start:]).split())
-        for name in classes:
-            self.by_class.setdefault(name, []).append(text)
-        self.by_tag.setdefault(tag, []).append(text)
-        if tag in BLOCK_ELEMENTS:
-            self.parts.append(" ")
-
-    def handle_data(self, data):
-        if not any(tag in ("script", "style", "title") for tag, _, _ in self.open):
-            self.parts.append(data)
-
-
-def parsed(response):
-    parser = TextParser()
-    parser.feed(response.content.decode())
-    parser.text = " ".join("".join(parser.parts).split())
-    return parser
-
-
-def page_text(response):
-    """What a reader sees, with white space folded, so a test checks words, not markup."""
-    return parsed(response).text
-
-
-def summary(response):
-    """{"Status": "Completed", "Donors and funding": "...", ...}: the page's <dt>/<dd> pairs, the first of each name."""
-    page = parsed(response)
-    pairs = {}
-    for term, description in zip(page.by_tag.get("dt", []), page.by_tag.get("dd", [])):
-        pairs.setdefault(term, description)
-    return pairs
-
-
-def figure_cards(response):
-    """Per figure card: {"value": "more than 700,000 people", "Counts", "When", "Where", "quote"}."""
-    cards = []
-    for html in re.findall(r'<div class="figure-card">(.*?</blockquote>)', response.content.decode(), flags=re.S):
-        card = TextParser()
-        card.feed(html)
-        facts = dict(zip(card.by_tag.get("dt", []), card.by_tag.get("dd", [])))
-        facts["value"] = card.by_class["figure-card__value"][0]
-        facts["quote"] = card.by_tag["blockquote"][0]
-        cards.append(facts)
-    return cards
-
-
 # Home -------------------------------------------------------------------------------------------------------
 
 
@@ -434,53 +357,6 @@ def test_unpublished_project_detail_answers_404(client):
 
 
 # Bad input never breaks a page -------------------------------------------------------------------------------------
-
-BAD_QUERIES = [
-    "min_amount=abc",
-    "page=0",
-    "page=abc",
-    "page=999",
-    "page=-1",
-    "page=1.5",
-    "page=99999999999999999999999999",
-    "donor=unknown-slug",
-    "area=unknown-slug",
-    "status=unknown-slug",
-    "min_amount=" + "9" * 400,
-    "max_amount=" + "9" * 400,
-    "min_amount=1e400",
-    "min_amount=NaN",
-    "min_amount=Infinity",
-    "min_amount=-1",
-    "q=%C5%A0id+%E2%80%93+%E6%BC%A2%E5%AD%97+%F0%9F%98%80",
-    "q=%27+OR+1%3D1+--",
-    "q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
-    "q=100%25+_",
-    "q=a%00b",
-    "donor=%00",
-    "area=%00",
-    "status=%00",
-    "currency=%00",
-    "sort=%00",
-    "min_amount=%00",
-    "page=%00",
-    "%00=%00",
-    "q=%FF%FE",
-    "q=" + "x" * 5000,
-    "min_amount=10&max_amount=5",
-    "sort=bogus",
-    "currency=XXX",
-    "currency=USD&currency=EUR&currency=XXX",
-    "donor=european-union&donor=european-union&donor=european-union",
-    "q=a&q=b&q=&page=1&page=2&sort=title&sort=-amount",
-    "donor[]=european-union&area[0]=x&q[]=1",
-    "donor=&area=&status=&currency=&min_amount=&max_amount=&sort=",
-]
-
-
-def short(value):
-    return value if len(value) <= 50 else f"{value[:40]}...({len(value)} chars)"
-
 
 @pytest.mark.parametrize("query", BAD_QUERIES, ids=short)
 def test_odd_list_parameters_answer_200_400_or_404_never_a_server_error(client, catalogue, query):

@@ -4,13 +4,23 @@ One browser for the session and a fresh context (cookies, history, viewport) for
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from .chromium import DESKTOP, ChromiumMissing, launch_chromium
+from bench.harness import DESKTOP, ChromiumMissing, launch_chromium
+
+BROWSER_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder carries the `browser` marker, new ones too, so `-m "not browser"` leaves them out."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

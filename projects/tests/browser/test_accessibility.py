@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from bench.harness import VIEWPORTS
+
 from .checks import axe_violations
-from .chromium import VIEWPORTS
 from .pages import PUBLIC_PAGES
 
 
@@ -42,7 +43,8 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_main_content
 def focus_style(locator):
     return locator.evaluate(
         "el => { const s = getComputedStyle(el);"
-        " return {outline: `${s.outlineStyle} ${s.outlineWidth}`, background: s.backgroundColor, shadow: s.boxShadow}; }"
+        " return {outline: `${s.outlineStyle} ${s.outlineWidth}`,"
+        " background: s.backgroundColor, shadow: s.boxShadow}; }"
     )
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from bench.harness import PHONE, VIEWPORTS
+
 from .checks import chart_text_outside_its_chart, sideways_overflow
-from .chromium import PHONE, VIEWPORTS
 from .pages import PUBLIC_PAGES
 
 
@@ -42,5 +43,8 @@ def test_a_page_wider_than_the_phone_is_measured(new_page):
     page = new_page(PHONE)
     page.goto("/")
     assert sideways_overflow(page) == 0
-    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))")
+    page.evaluate(
+        "document.querySelector('main')"
+        ".append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))"
+    )
     assert sideways_overflow(page) > 0

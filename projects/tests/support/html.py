@@ -1,0 +1,330 @@
+"""Readers of the HTML the portal renders, so tests assert what a visitor sees and a browser would send:
+a page's text and its <dt>/<dd> facts, its links, the filter form's choices, the SVG charts, and a form's
+fields as a browser would post them. Standard library only (html.parser), as forgiving as a browser."""
+
+import re
+from html.parser import HTMLParser
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+BLOCK_ELEMENTS = {
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+}
+
+
+class TextParser(HTMLParser):
+    """A page's visible text, white space folded, and the text of each element by class and by tag."""
+
+    def __init__(self):
+        super().__init__()
+        self.open = []
+        self.parts = []
+        self.by_class = {}
+        self.by_tag = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK_ELEMENTS:
+            self.parts.append(" ")
+        if tag in VOID_ELEMENTS:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        self.open.append((tag, classes, len(self.parts)))
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS or not self.open:
+            return
+        while self.open:
+            open_tag, classes, start = self.open.pop()
+            if open_tag == tag:
+                break
+        text = " ".join("".join(self.parts[start:]).split())
+        for name in classes:
+            self.by_class.setdefault(name, []).append(text)
+        self.by_tag.setdefault(tag, []).append(text)
+        if tag in BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not any(tag in ("script", "style", "title") for tag, _, _ in self.open):
+            self.parts.append(data)
+
+
+def parsed(response):
+    parser = TextParser()
+    parser.feed(response.content.decode())
+    parser.text = " ".join("".join(parser.parts).split())
+    return parser
+
+
+def page_text(response):
+    """What a reader sees, with white space folded, so a test checks words, not markup."""
+    return parsed(response).text
+
+
+def summary(response):
+    """{"Status": "Completed", "Donors and funding": "...", ...}: the page's <dt>/<dd> pairs, the first of each name."""
+    page = parsed(response)
+    pairs = {}
+    for term, description in zip(page.by_tag.get("dt", []), page.by_tag.get("dd", [])):
+        pairs.setdefault(term, description)
+    return pairs
+
+
+def figure_cards(response):
+    """Per figure card: {"value": "more than 700,000 people", "Counts", "When", "Where", "quote"}."""
+    cards = []
+    for html in re.findall(r'<div class="figure-card">(.*?</blockquote>)', response.content.decode(), flags=re.S):
+        card = TextParser()
+        card.feed(html)
+        facts = dict(zip(card.by_tag.get("dt", []), card.by_tag.get("dd", [])))
+        facts["value"] = card.by_class["figure-card__value"][0]
+        facts["quote"] = card.by_tag["blockquote"][0]
+        cards.append(facts)
+    return cards
+
+
+# Links ------------------------------------------------------------------------------------------------------
+
+
+class LinkParser(HTMLParser):
+    """Collects every link of a page: its href, its text, its own classes and those of the elements around it."""
+
+    def __init__(self):
+        super().__init__()
+        self.open = []  # classes of each open element
+        self.links = []
+        self.current = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        if tag == "a":
+            around = set().union(*self.open) if self.open else set()
+            self.current = {"href": attrs.get("href"), "text": "", "classes": classes, "around": around, "hidden": ""}
+        if tag not in VOID_ELEMENTS:
+            self.open.append(classes)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.current is not None:
+            self.current["text"] = " ".join(self.current["text"].split())
+            self.links.append(self.current)
+            self.current = None
+        if tag not in VOID_ELEMENTS and self.open:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.current is not None:
+            if "visually-hidden" in self.open[-1]:
+                self.current["hidden"] += data
+            else:
+                self.current["text"] += data
+
+
+def links(response):
+    parser = LinkParser()
+    parser.feed(response.content.decode())
+    return parser.links
+
+
+def listed_titles(response):
+    """The titles of the projects the page lists, in page order."""
+    return [link["text"] for link in links(response) if "project-summary__title" in link["around"]]
+
+
+# The filter form's choices ------------------------------------------------------------------------------------
+
+
+class FacetParser(HTMLParser):
+    """The filter form's choices: {"donor": {"eu": {"label", "count", "checked", "disabled"}}, "status": {...}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.choices = {}
+        self.labels = {}  # input id -> label text
+        self.inputs = {}  # input id -> (name, value, checked, disabled)
+        self.label_for = None
+        self.select = None
+        self.option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "checkbox":
+            self.inputs[attrs["id"]] = (attrs["name"], attrs["value"], "checked" in attrs, "disabled" in attrs)
+        elif tag == "label" and attrs.get("for"):
+            self.label_for = attrs["for"]
+            self.labels[self.label_for] = ""
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select:
+            self.option = {
+                "value": attrs["value"],
+                "text": "",
+                "checked": "selected" in attrs,
+                "disabled": "disabled" in attrs,
+            }
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.label_for = None
+        elif tag == "option" and self.option is not None:
+            self.add(
+                self.select, self.option["value"], self.option["text"], self.option["checked"], self.option["disabled"]
+            )
+            self.option = None
+        elif tag == "select":
+            self.select = None
+
+    def handle_data(self, data):
+        if self.label_for:
+            self.labels[self.label_for] += data
+        if self.option is not None:
+            self.option["text"] += data
+
+    def add(self, name, value, text, checked, disabled):
+        match = re.fullmatch(r"(.*) \((\d+)(?: projects?)?\)", " ".join(text.split()))
+        if match:
+            self.choices.setdefault(name, {})[value] = {
+                "label": match[1],
+                "count": int(match[2]),
+                "checked": checked,
+                "disabled": disabled,
+            }
+
+    def close(self):
+        super().close()
+        for input_id, (name, value, checked, disabled) in self.inputs.items():
+            self.add(name, value, self.labels.get(input_id, ""), checked, disabled)
+
+
+def facet_choices(response):
+    """The filter form's choices of a rendered list page, as FacetParser reads them."""
+    parser = FacetParser()
+    parser.feed(response.content.decode())
+    parser.close()
+    return parser.choices
+
+
+# SVG charts ---------------------------------------------------------------------------------------------------
+
+
+class SvgParser(HTMLParser):
+    """Each <svg>: its attributes, the id'd elements inside, its texts (and by class), and every mark's attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.charts = []
+        self.current = None
+        self.text_of = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg":
+            self.current = {"attrs": attrs, "ids": {}, "texts": [], "by_class": {}, "marks": []}
+            self.charts.append(self.current)
+        elif self.current is not None:
+            if tag in ("title", "desc", "text"):
+                self.text_of = (tag, attrs.get("id"), attrs.get("class"))
+                self.current["ids"].setdefault(attrs.get("id"), "")
+            if tag in ("rect", "circle", "line"):
+                self.current["marks"].append((tag, attrs))
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self.current = None
+        if tag in ("title", "desc", "text"):
+            self.text_of = None
+
+    def handle_data(self, data):
+        if self.current is not None and self.text_of:
+            tag, element_id, classes = self.text_of
+            if element_id:
+                self.current["ids"][element_id] += data
+            if tag == "text":
+                self.current["texts"].append(data)
+                self.current["by_class"].setdefault(classes, []).append(data)
+
+
+def charts(response):
+    parser = SvgParser()
+    parser.feed(response.content.decode())
+    return parser.charts
+
+
+# Forms as a browser posts them ----------------------------------------------------------------------------------
+
+
+class FormReader(HTMLParser):
+    """The fields of the form with `form_id`, as a browser would submit it unchanged."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside = form_id, False
+        self.data = {}
+        self._select = self._textarea = None
+        self._selected = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside or "name" not in attrs and tag != "option":
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self._add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "textarea":
+            self._textarea, self._text = attrs["name"], ""
+        elif tag == "select":
+            self._select, self._selected = attrs["name"], []
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._selected.append(attrs.get("value", ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "textarea" and self._textarea:
+            # Browsers drop the newline that follows <textarea>.
+            self._add(self._textarea, self._text.removeprefix("\n"))
+            self._textarea = None
+        elif tag == "select" and self._select:
+            for value in self._selected:
+                self._add(self._select, value)
+            self._select = None
+
+    def _add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+
+def form_fields(html, form_id):
+    """{name: value or [values]} of the form with `form_id`, as a browser would post it unchanged."""
+    reader = FormReader(form_id)
+    reader.feed(html if isinstance(html, str) else html.decode())
+    assert reader.data, f"no form with id {form_id!r} in the page"
+    return {name: values[0] if len(values) == 1 else values for name, values in reader.data.items()}
