@@ -120,6 +120,19 @@ def test_a_citation_file_is_kept_by_the_page_cache_like_a_page(client, django_as
     assert again.has_header("ETag")
 
 
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_citation_file_makes_one_query_of_its_own_whatever_the_entry_holds(client, django_assert_num_queries,
+                                                                          file_format):
+    """Guards against N+1 in the citation files: 1 + 1, the catalogue generation, then the entry's slug, title and
+    last change; its figures, grants and areas are not read."""
+    project = make_project()
+    for number in range(30):
+        make_figure(project, key=f"figure-{number}")
+
+    with django_assert_num_queries(1 + 1):
+        assert client.get(cite_url(project, file_format)).status_code == 200
+
+
 def test_a_title_with_characters_the_formats_treat_specially_survives_every_file(client):
     project = make_project(AWKWARD_TITLE, slug="awkward")
 
