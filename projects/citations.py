@@ -8,9 +8,15 @@ of its last change as its version (a 2015 project's entry changes when the catal
 """
 
 import datetime
-from functools import lru_cache
+from functools import cache
 
-from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
 from citeproc.source.json import CiteProcJSON
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -77,7 +83,8 @@ def figure_in_words(figure):
 
 
 def figure_anchor(figure):
-    """The id of a figure's card on its project page; h-pages' provenance links point at it too."""
+    """The id of a figure's card on its project page (templates/includes/_figure.html), which links from the
+    text and from /context/ point at."""
     return f"figure-{figure.key}"
 
 
@@ -149,7 +156,7 @@ def to_ris(item):
 # The visible citation --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def style(locale):
     # Parsing the style file costs tens of milliseconds: once per process and locale.
     return CitationStylesStyle(STYLE, locale=locale, validate=False)
