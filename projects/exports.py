@@ -1,4 +1,4 @@
-"""The project list as CSV and JSON files, written row by row so memory stays flat at any size.
+"""The project list, and the figures its texts cite, as CSV and JSON files, written row by row so memory stays flat at any size.
 
 Both formats carry the same facts (README.md, "Exports", documents them): codes beside labels, amounts
 as plain numbers, and an empty cell or null, never 0, where the text states nothing.
@@ -7,6 +7,9 @@ as plain numbers, and an empty cell or null, never 0, where the text states noth
 import csv
 import json
 
+from django.urls import reverse
+
+from .choices import FigureQualifier, FigureUnit, Precision
 from .templatetags.catalogue import plain_number
 
 # Rows fetched per query (with their areas and grants prefetched per chunk).
@@ -116,5 +119,113 @@ def json_chunks(projects, absolute_url, source):
     separator = "\n"
     for project in projects:
         yield separator + json.dumps(project_record(project, absolute_url), ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]}\n"
+
+
+# The migration-context figures -----------------------------------------------------------------------------
+
+FIGURE_CSV_COLUMNS = [
+    "value",
+    "value_high",
+    "qualifier",
+    "qualifier_label",
+    "unit",
+    "unit_label",
+    "counts",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "period_precision_label",
+    "period_label",
+    "place",
+    "sentence",
+    "project_slug",
+    "project_title",
+    "project_url",
+    "figure_key",
+    "figure_url",
+]
+
+
+def coded(choices, code):
+    """{"code": "more_than", "label": "more than"}: a choice's code beside its label, or None for no value."""
+    return {"code": code, "label": str(choices(code).label)} if code else None
+
+
+def period_precision(row):
+    """How much of the period's dates the text gives. The stored bounds are first days of months
+    (ContextFigure.clean), so a dated period is at month precision; an undated one has none."""
+    return Precision.MONTH if row["period_start"] else None
+
+
+def figure_record(row, absolute_url):
+    """One figure (a row of ContextFigureQuerySet.for_export()), as the JSON export writes it."""
+    project_url = absolute_url(reverse("projects:project_detail", args=[row["project__slug"]]))
+    return {
+        "value": row["value_low"],
+        "value_high": row["value_high"],
+        "qualifier": coded(FigureQualifier, row["qualifier"]),
+        "unit": coded(FigureUnit, row["unit"]),
+        "counts": row["counts"],
+        "period": {
+            "start": row["period_start"].isoformat() if row["period_start"] else None,
+            "end": row["period_end"].isoformat() if row["period_end"] else None,
+            "precision": coded(Precision, period_precision(row)),
+            "label": row["period_label"] or None,
+        },
+        "place": row["place"] or None,
+        "sentence": row["source_sentence"],
+        "project": {"slug": row["project__slug"], "title": row["project__title"], "url": project_url},
+        "key": row["key"],
+        "url": f"{project_url}#figure-{row['key']}",
+    }
+
+
+def text_cell(value):
+    return "" if value is None else csv_cell(str(value))
+
+
+def figure_csv_row(record):
+    """A figure's JSON record flattened to FIGURE_CSV_COLUMNS."""
+    period = record["period"]
+
+    def code_and_label(pair):
+        return ["", ""] if pair is None else [pair["code"], csv_cell(pair["label"])]
+
+    return [
+        str(record["value"]),
+        text_cell(record["value_high"]),
+        *code_and_label(record["qualifier"]),
+        *code_and_label(record["unit"]),
+        csv_cell(record["counts"]),
+        period["start"] or "",
+        period["end"] or "",
+        *code_and_label(period["precision"]),
+        text_cell(period["label"]),
+        text_cell(record["place"]),
+        csv_cell(record["sentence"]),
+        record["project"]["slug"],
+        csv_cell(record["project"]["title"]),
+        record["project"]["url"],
+        record["key"],
+        record["url"],
+    ]
+
+
+def figure_csv_lines(rows, absolute_url):
+    """The figures' CSV file, line by line, like csv_lines(): byte-order mark, header, a line per figure."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(FIGURE_CSV_COLUMNS)
+    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        yield writer.writerow(figure_csv_row(figure_record(row, absolute_url)))
+
+
+def figure_json_chunks(rows, absolute_url, source):
+    """The figures' JSON file in pieces: {"source": /context/'s URL, "figures": [record, ...]}, one a line."""
+    yield '{"source": ' + json.dumps(source) + ', "figures": ['
+    separator = "\n"
+    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        yield separator + json.dumps(figure_record(row, absolute_url), ensure_ascii=False)
         separator = ",\n"
     yield "\n]}\n"

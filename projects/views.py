@@ -1,7 +1,9 @@
 """Public pages. Thin: each builds a queryset from projects.querysets and hands it to a template."""
 
+import json
+
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from . import exports
+from . import citations, exports
 from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
@@ -142,7 +144,7 @@ class ProjectExportView(View):
 
 
 class ProjectDetailView(DetailView):
-    """One project: its text and every fact drawn from it."""
+    """One project: its text and every fact drawn from it, and how to cite the entry and each figure."""
 
     queryset = Project.objects.for_detail()
     template_name = "projects/project_detail.html"
@@ -164,11 +166,73 @@ class ProjectDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
+        url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        for figure in self.object.figures.all():  # the prefetched rows the template lists
+            figure.citation = citations.rendered(citations.figure_item(
+                figure, citations.figure_in_words(figure), f"{url}#{citations.figure_anchor(figure)}"
+            ))
         return super().get_context_data(
+            citation=citations.rendered(citations.entry_item(self.object, url)),
+            citation_files=[
+                (reverse(f"project_cite_{file_format}", args=[self.object.slug]), label)
+                for file_format, label in CITATION_FILE_LABELS
+            ],
             related=Project.objects.related_to(self.object),
             structured_data=project_schema(self.object, self.request.build_absolute_uri),
             **kwargs,
         )
+
+
+# The citation files, in the order the page offers them.
+CITATION_FILE_LABELS = [("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")]
+
+
+class ProjectCitationView(View):
+    """A published entry's citation as a file for reference managers: BibTeX, RIS or CSL-JSON.
+
+    One query; not streamed, so the page cache keeps it like a page. The citation's "accessed" date is
+    the day the file was made.
+    """
+
+    file_format = None  # "bib", "ris" or "json"
+    content_types = {
+        "bib": "application/x-bibtex; charset=utf-8",
+        "ris": "application/x-research-info-systems; charset=utf-8",
+        "json": "application/vnd.citationstyles.csl+json; charset=utf-8",
+    }
+
+    def get(self, request, slug):
+        project = Project.objects.published().only("slug", "title", "updated").filter(slug=slug).first()
+        if project is None:
+            raise Http404(_("No published project has this address."))
+        item = citations.entry_item(project, request.build_absolute_uri(project.get_absolute_url()))
+        if self.file_format == "bib":
+            content = citations.to_bibtex(item)
+        elif self.file_format == "ris":
+            content = citations.to_ris(item)
+        else:
+            content = json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+        response = HttpResponse(content, content_type=self.content_types[self.file_format])
+        response["Content-Disposition"] = f'attachment; filename="iom-serbia-{project.slug}.{self.file_format}"'
+        return response
+
+
+class ContextExportView(View):
+    """Every figure the published projects cite, as a file: one row per figure (README.md, "Exports")."""
+
+    file_format = None  # "csv" or "json"
+    content_types = ProjectExportView.content_types
+
+    def get(self, request):
+        rows = ContextFigure.objects.published().for_export()
+        absolute_url = request.build_absolute_uri
+        if self.file_format == "csv":
+            lines = exports.figure_csv_lines(rows, absolute_url)
+        else:
+            lines = exports.figure_json_chunks(rows, absolute_url, absolute_url(reverse("projects:context")))
+        response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
+        response["Content-Disposition"] = f'attachment; filename="iom-serbia-figures.{self.file_format}"'
+        return response
 
 
 class DonorListView(ListView):

@@ -12,6 +12,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC_PATHS = [
     "/", "/projects/", "/projects/{project}/", "/donors/", "/donors/{donor}/", "/areas/", "/areas/{area}/", "/context/",
     "/projects/export.csv", "/projects/export.json", "/sitemap.xml", "/robots.txt", "/healthz",
+    "/projects/{project}/cite.bib", "/projects/{project}/cite.ris", "/projects/{project}/cite.json",
+    "/context/export.csv", "/context/export.json",
 ]
 EXPORTS = ["/projects/export.csv", "/projects/export.json"]
 LIST_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount", "sort", "page"]

@@ -46,6 +46,9 @@ PUBLIC_PAGES = [
     "/sr-latn/projects/strengthening-migration-and-asylum-management/",
     "/sr-latn/projects/croboweb-cross-border-cooperation/",
     "/sr-latn/projects/iom-migrants-and-refugees-in-serbia/",
+    # Figure cards with "Cite this figure", in Serbian.
+    "/sr-latn/projects/open-communities-successful-communities/",
+    "/sr-latn/projects/information-management-communication-and-planning/",
     "/sr-latn/donors/",
     "/sr-latn/donors/european-union/",
     "/sr-latn/areas/",

@@ -92,7 +92,7 @@ def summary(response):
 def figure_cards(response):
     """Per figure card: {"value": "more than 700,000 people", "Counts", "When", "Where", "quote"}."""
     cards = []
-    for html in re.findall(r'<div class="figure-card">(.*?</blockquote>)', response.content.decode(), flags=re.S):
+    for html in re.findall(r'<div class="figure-card"[^>]*>(.*?</blockquote>)', response.content.decode(), flags=re.S):
         card = TextParser()
         card.feed(html)
         facts = dict(zip(card.by_tag.get("dt", []), card.by_tag.get("dd", [])))
