@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -219,7 +219,7 @@ class Project(NaturalKey, models.Model):
         indexes = [
             models.Index(fields=["id"], name="project_published", condition=Q(is_published=True)),
             models.Index(fields=["status"], name="project_listed_status", condition=Q(is_published=True)),
-            models.Index(F("title"), F("slug"), name="project_listed_title", condition=Q(is_published=True)),
+            models.Index(Lower("title"), F("slug"), name="project_listed_title_lower", condition=Q(is_published=True)),
             models.Index(
                 F("start_date"), F("title"), F("slug"), name="project_listed_start", condition=Q(is_published=True)
             ),

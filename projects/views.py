@@ -9,9 +9,10 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from . import exports
+from . import exports, provenance
 from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
+from .history import public_changes
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
 
@@ -148,11 +149,45 @@ class ProjectDetailView(DetailView):
     context_object_name = "project"
 
     def get_context_data(self, **kwargs):
+        project = self.object
+        # The sentences the facts quote, marked where they stand in the verbatim text (projects.provenance).
+        paragraphs = project.paragraphs
+        marks = provenance.locate(paragraphs, provenance.facts_of(project))
         return super().get_context_data(
-            related=Project.objects.related_to(self.object),
-            structured_data=project_schema(self.object, self.request.build_absolute_uri),
+            related=Project.objects.related_to(project),
+            structured_data=project_schema(project, self.request.build_absolute_uri),
+            marked_paragraphs=[
+                provenance.marked_paragraph(paragraph, marks.get(index, []), source_mark_title)
+                for index, paragraph in enumerate(paragraphs)
+            ],
+            has_source_marks=bool(marks),
+            not_stated=not_stated_facts(project),
+            changes=public_changes(project),
             **kwargs,
         )
+
+
+def source_mark_title(mark):
+    """What a marked sentence's link says it leads to: "Source of: a grant, a figure"."""
+    kinds = {"grant": _("a grant"), "partner": _("a partner"), "figure": _("a figure")}
+    named = list(dict.fromkeys(kinds[fact.kind] for fact in mark.facts))
+    return _("Source of: %(facts)s") % {"facts": ", ".join(named)}
+
+
+def not_stated_facts(project):
+    """The names of the facts the project's text does not give, in the order the page lists facts."""
+    missing = []
+    if not project.fundings.all():
+        missing.append(_("donors and funding"))
+    if not project.partnerships.all():
+        missing.append(_("partners"))
+    if not project.start_date:
+        missing.append(_("start date"))
+    if not project.duration_months:
+        missing.append(_("duration"))
+    if not project.place_list:
+        missing.append(_("places"))
+    return missing
 
 
 class DonorListView(ListView):
