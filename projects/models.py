@@ -208,7 +208,8 @@ class Project(NaturalKey, models.Model):
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        # As the list sorts by title: case ignored, in the order of the project_listed_title_lower index.
+        ordering = [Lower("title"), "slug"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         # One index per sort of the public list, over published projects only, in the exact order of

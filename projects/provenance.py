@@ -106,7 +106,7 @@ def locate(paragraphs, facts):
                 fact.source_id = f"source-{fact.anchor}"
                 if fact.row is not None:
                     # The prefetched row the template renders: its card links to the mark.
-                    fact.row.source_id = mark.source_id
+                    fact.row.source_id = fact.source_id
         marks[index] = merged
     return marks
 
