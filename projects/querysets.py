@@ -244,7 +244,8 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         else:
             # Case ignored ("IOM Migrants…" after "Increasing…"), as project_listed_title_lower holds it.
             title = Lower("title")
-            return self.order_by(title.desc() if descending else title.asc(), "slug")
+            # Descending reads the same index backwards: the slug tie-break turns too.
+            return self.order_by(title.desc(), "-slug") if descending else self.order_by(title.asc(), "slug")
         expression = Coalesce(field, lowest).desc() if descending else F(field).asc(nulls_last=True)
         return self.order_by(expression, "title", "slug")
 
