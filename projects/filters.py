@@ -136,6 +136,9 @@ class ProjectFilter(django_filters.FilterSet):
             names["status"] = {cleaned["status"].slug: cleaned["status"].name}
         active = []
         for field in FILTER_PARAMETERS:
+            if field in self.form.errors:
+                # Not applied: the error summary and the field say so; a chip would claim it filters.
+                continue
             for value in data.getlist(field):
                 if not value.strip():
                     continue
@@ -201,7 +204,8 @@ class ProjectFilter(django_filters.FilterSet):
 
         # A currency's count keeps the amount bounds: they compare grants in that currency.
         grants = Funding.objects.within(min_amount=cleaned.get("min_amount"), max_amount=cleaned.get("max_amount"))
-        per_currency = grants.project_counts_per_currency(kept_by_the_others("currency"))
+        # Only the currencies some published grant is in (and one already chosen, so it can be unchosen).
+        per_currency = grants.project_counts_per_currency(kept_by_the_others("currency"), in_use=Funding.objects.published())
 
         def options(facet, rows):
             return [FacetOption(row.slug, row.name, row.project_count, row.slug in chosen(facet)) for row in rows]
@@ -213,6 +217,7 @@ class ProjectFilter(django_filters.FilterSet):
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
                 for code, label in Currency.choices
+                if code in per_currency or code in chosen("currency")
             ],
         }
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -233,7 +233,8 @@ class Project(NaturalKey, models.Model):
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        # As the list sorts by title: case ignored, in the order of the project_listed_title_lower index.
+        ordering = [Lower("title"), "slug"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         # One index per sort of the public list, over published projects only, in the exact order of
@@ -244,7 +245,7 @@ class Project(NaturalKey, models.Model):
         indexes = [
             models.Index(fields=["id"], name="project_published", condition=Q(is_published=True)),
             models.Index(fields=["status"], name="project_listed_status", condition=Q(is_published=True)),
-            models.Index(F("title"), F("slug"), name="project_listed_title", condition=Q(is_published=True)),
+            models.Index(Lower("title"), F("slug"), name="project_listed_title_lower", condition=Q(is_published=True)),
             models.Index(
                 F("start_date"), F("title"), F("slug"), name="project_listed_start", condition=Q(is_published=True)
             ),

@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, Lower
 
 from .choices import FigureQualifier
 
@@ -247,7 +247,10 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         elif key == "start":
             field, lowest = "start_date", Value(EARLIEST_DATE)
         else:
-            return self.order_by("-title" if descending else "title", "slug")
+            # Case ignored ("IOM Migrants…" after "Increasing…"), as project_listed_title_lower holds it.
+            title = Lower("title")
+            # Descending reads the same index backwards: the slug tie-break turns too.
+            return self.order_by(title.desc(), "-slug") if descending else self.order_by(title.asc(), "slug")
         expression = Coalesce(field, lowest).desc() if descending else F(field).asc(nulls_last=True)
         return self.order_by(expression, "title", "slug")
 
@@ -351,10 +354,18 @@ class FundingQuerySet(NaturalKeyQuerySet):
             grants = grants.filter(amount__lte=max_amount)
         return grants
 
-    def project_counts_per_currency(self, among):
-        """{"USD": n, ...}: how many of `among` (a queryset of project ids) these grants fund, per currency."""
-        grants = self.filter(project__in=among).order_by().values_list("currency")
-        return dict(grants.annotate(count=Count("project", distinct=True)))
+    def project_counts_per_currency(self, among, in_use=None):
+        """{"USD": n, ...}: how many of `among` (a queryset of project ids) these grants fund, per currency.
+
+        With `in_use` (grants, e.g. every published one), every currency those grants are in has a key,
+        0 when none of `among` matches: the currencies in use, counted in the same one query.
+        """
+        if in_use is None:
+            grants = self.filter(project__in=among).order_by().values_list("currency")
+            return dict(grants.annotate(count=Count("project", distinct=True)))
+        matching = Q(pk__in=self.filter(project__in=among).values("pk"))
+        grants = in_use.exclude(currency="").order_by().values_list("currency")
+        return dict(grants.annotate(count=Count("project", filter=matching, distinct=True)))
 
     def totals_by_currency(self, *group_by):
         """Stated amounts summed per currency, never across currencies.

@@ -12,9 +12,10 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from . import citations, exports
+from . import citations, exports, provenance
 from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
+from .changes import public_changes
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
 
@@ -166,19 +167,30 @@ class ProjectDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
-        url = self.request.build_absolute_uri(self.object.get_absolute_url())
-        for figure in self.object.figures.all():  # the prefetched rows the template lists
+        project = self.object
+        url = self.request.build_absolute_uri(project.get_absolute_url())
+        for figure in project.figures.all():  # the prefetched rows the template lists
             figure.citation = citations.rendered(citations.figure_item(
                 figure, citations.figure_in_words(figure), f"{url}#{citations.figure_anchor(figure)}"
             ))
+        # The sentences the facts quote, marked where they stand in the verbatim text (projects.provenance).
+        paragraphs = project.paragraphs
+        marks = provenance.locate(paragraphs, provenance.facts_of(project))
         return super().get_context_data(
-            citation=citations.rendered(citations.entry_item(self.object, url)),
+            citation=citations.rendered(citations.entry_item(project, url)),
             citation_files=[
-                (reverse(f"project_cite_{file_format}", args=[self.object.slug]), label)
+                (reverse(f"project_cite_{file_format}", args=[project.slug]), label)
                 for file_format, label in CITATION_FILE_LABELS
             ],
-            related=Project.objects.related_to(self.object),
-            structured_data=project_schema(self.object, self.request.build_absolute_uri),
+            related=Project.objects.related_to(project),
+            structured_data=project_schema(project, self.request.build_absolute_uri),
+            marked_paragraphs=[
+                provenance.marked_paragraph(paragraph, marks.get(index, []), source_mark_title)
+                for index, paragraph in enumerate(paragraphs)
+            ],
+            has_source_marks=bool(marks),
+            not_stated=not_stated_facts(project),
+            changes=public_changes(project),
             **kwargs,
         )
 
@@ -233,6 +245,29 @@ class ContextExportView(View):
         response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
         response["Content-Disposition"] = f'attachment; filename="iom-serbia-figures.{self.file_format}"'
         return response
+
+
+def source_mark_title(mark):
+    """What a marked sentence's link says it leads to: "Source of: a grant, a figure"."""
+    kinds = {"grant": _("a grant"), "partner": _("a partner"), "figure": _("a figure")}
+    named = list(dict.fromkeys(kinds[fact.kind] for fact in mark.facts))
+    return _("Source of: %(facts)s") % {"facts": ", ".join(named)}
+
+
+def not_stated_facts(project):
+    """The names of the facts the project's text does not give, in the order the page lists facts."""
+    missing = []
+    if not project.fundings.all():
+        missing.append(_("donors and funding"))
+    if not project.partnerships.all():
+        missing.append(_("partners"))
+    if not project.start_date:
+        missing.append(_("start date"))
+    if not project.duration_months:
+        missing.append(_("duration"))
+    if not project.place_list:
+        missing.append(_("places"))
+    return missing
 
 
 class DonorListView(ListView):

@@ -212,3 +212,37 @@ def capture(parser, token):
 def not_stated():
     """What every page shows where a text does not give a fact: "not stated", in its one style."""
     return format_html('<span class="not-stated">{}</span>', NOT_STATED)
+
+
+@register.filter
+def opening(text):
+    """A list row's words of what the project did: its text's first sentence, verbatim, cut at a word with "…"."""
+    from projects.provenance import first_sentence
+
+    return first_sentence(text)
+
+
+def _number_spellings(value):
+    """How a source text may write `value`: "700,000", "700000", and "1 million" for 1,000,000."""
+    value = int(value)
+    spellings = [f"{value:,}", str(value)]
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        spellings.append("million")
+    return spellings
+
+
+@register.filter
+def figure_words(figure):
+    """The words of a figure's sentence around the figure itself, "…" where cut (the card links to the whole)."""
+    from projects.provenance import words_around
+
+    return words_around(figure.source_sentence, _number_spellings(figure.value_low))
+
+
+@register.filter
+def grant_words(funding):
+    """The words of a grant's sentence around its amount, "…" where cut."""
+    from projects.provenance import words_around
+
+    needles = _number_spellings(funding.amount) if funding.amount is not None else []
+    return words_around(funding.source_sentence, needles + ["fund", "financ"])

@@ -52,7 +52,9 @@ def test_without_filters_each_option_counts_its_published_projects(client, catal
     assert counts(choices["status"]) == {"completed": 3, "ongoing": 1}
     assert counts(choices["currency"])["USD"] == 3
     assert counts(choices["currency"])["EUR"] == 1
-    assert counts(choices["currency"])["GBP"] == 0  # only an unpublished project has a GBP grant
+    # Only the currencies in use: GBP is offered by no published grant (only an unpublished project has one),
+    # and the six of the list no grant uses at all are not offered either.
+    assert set(choices["currency"]) == {"EUR", "USD"}
 
 
 def test_donor_counts_apply_the_other_filters_but_not_the_donor_filter(client, catalogue_of_four):
@@ -99,8 +101,23 @@ def test_options_that_would_list_nothing_are_disabled(client, catalogue_of_four)
     choices = facets(client, "area=border")
     assert choices["donor"]["iom"]["disabled"] and not choices["donor"]["iom"]["checked"]
     assert not choices["donor"]["inl"]["disabled"]
-    assert choices["currency"]["GBP"]["disabled"]
     assert choices["status"]["ongoing"]["disabled"]
+
+
+def test_a_currency_in_use_whose_grants_the_filters_leave_out_is_offered_disabled(client, catalogue_of_four):
+    choices = facets(client, "donor=iom")
+    assert set(choices["currency"]) == {"EUR", "USD"}
+    assert choices["currency"]["EUR"]["disabled"] and counts(choices["currency"])["EUR"] == 0
+
+
+def test_a_facet_with_a_single_value_is_said_not_offered(client, db):
+    """One status in the catalogue (the real one's seven are all completed): text, not a select."""
+    completed = make_status("Completed")
+    make_project("Only Project", status=completed)
+    html = client.get(LIST).content.decode()
+    assert 'name="status"' not in html
+    field = re.search(r'<div class="field field--single" id="field-status">(.*?)</div>', html, flags=re.S)
+    assert field and "Status:" in field[1] and "Completed" in field[1] and "(1" in field[1]
 
 
 def test_a_chosen_option_stays_chosen_and_enabled_even_when_it_counts_zero(client, catalogue_of_four):

@@ -385,10 +385,15 @@ def test_removal_links_go_back_to_the_first_page(client, many):
     assert [link["href"] for link in links(response) if "tag" in link["classes"]] == ["?"]
 
 
-def test_an_invalid_filter_is_listed_with_a_link_that_removes_it(client, funded):
+def test_an_invalid_filter_is_reported_beside_its_field_and_never_shown_as_applied(client, funded):
     response = client.get(f"{LIST}?donor=eu&min_amount=abc")
     assert response.status_code == 400
-    assert removal_links(response)["Grant of at least: abc"] == {"donor": ["eu"]}
+    # Only the valid filter is a chip; the invalid one is in the error summary and beside its field.
+    assert list(removal_links(response)) == ["Donor: European Union"]
+    html = response.content.decode()
+    assert re.search(r'class="error-summary".*href="#field-min_amount">Grant of at least: ', html, flags=re.S)
+    assert re.search(r'id="field-min_amount">.*?class="field__error">', html, flags=re.S)
+    assert "(1 filter active)" in html
     assert listed_titles(response) == ["EU Border Project"]
 
 

@@ -37,6 +37,12 @@ PUBLIC_PAGES = [
     "/projects/?page=1&q=%3Cb%3Eborder%3C%2Fb%3E",
     "/donors/inl-us-state-department/",
     "/projects/no-such-project/",
+    # Issue 11: the filters' <details> with a count of those active, and a valid filter beside an invalid one.
+    "/projects/?donor=european-union&area=border-management",
+    "/projects/?donor=european-union&min_amount=abc",
+    "/sr-latn/projects/?donor=european-union&min_amount=abc",
+    "/sr-latn/projects/information-management-communication-and-planning/",
+    "/sr-latn/projects/open-communities-successful-communities/",
     # The Serbian interface: the same pages under /sr-latn/, with their lang="en" marks on the source texts.
     "/sr-latn/",
     "/sr-latn/projects/",

@@ -1,0 +1,156 @@
+"""Pages that inform (issue 11): list rows that say what and when, provenance marked in the verbatim text,
+facts the text does not give on one line, and the entry's public history."""
+
+import html
+import re
+
+import pytest
+import reversion
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from projects.models import Project
+
+from .factories import make_figure, make_funding, make_partnership, make_project
+
+LIST = reverse("projects:project_list")
+
+
+def prose_of(response):
+    return re.search(r'<div class="prose"[^>]*>(.*?)</div>', response.content.decode(), flags=re.S)[1]
+
+
+def visible(fragment, tags_as=""):
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", tags_as, fragment)).split())
+
+
+def test_a_list_row_opens_with_the_texts_first_sentence_cut_at_a_word_with_an_ellipsis(client, catalogue):
+    page = client.get(LIST).content.decode()
+    openings = [visible(o) for o in re.findall(r'<p class="project-summary__opening"[^>]*>(.*?)</p>', page, flags=re.S)]
+    assert "In 2015 the Republic of Serbia was faced with large-scale movements of refugees and migrants." in openings
+    croboweb = Project.objects.get(slug="croboweb-cross-border-cooperation")
+    (cut,) = [o for o in openings if o.startswith("This one year project")]
+    assert cut.endswith("…") and len(cut) <= 221
+    # Verbatim up to the cut, which falls between two words.
+    words = cut[:-1]
+    assert " ".join(croboweb.text.split()).startswith(words)
+    assert " ".join(croboweb.text.split())[len(words)] in " ,;:"
+
+
+def test_a_list_row_says_start_duration_and_places_only_when_stated(client, catalogue):
+    page = client.get(LIST).content.decode()
+    rows = {m[1]: m[0] for m in re.finditer(r'<li class="project-summary">.*?href="/projects/([^/]+)/".*?</dl>', page, flags=re.S)}
+    increasing = visible(rows["increasing-capacities-irregular-migration"], " ")
+    assert "Start September 2015" in increasing and "Places Serbia" in increasing and "Duration" not in increasing
+    assert "Duration 1 year" in visible(rows["croboweb-cross-border-cooperation"], " ")
+    assert "Status" not in increasing  # the same on every row: said once, by the status facet
+
+
+def test_sorting_by_title_ignores_case(client, catalogue):
+    titles = re.findall(r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>', client.get(LIST).content.decode())
+    assert titles.index("Increasing Capacities For Addressing Irregular Migration In Serbia") < titles.index(
+        "IOM Migrants and Refugees in the Republic of Serbia"
+    )
+    descending = re.findall(r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>',
+                            client.get(f"{LIST}?sort=-title").content.decode())
+    assert descending == titles[::-1]
+
+
+def test_the_filters_come_before_the_results_folded_in_a_details_that_counts_the_active_ones(client, catalogue):
+    page = client.get(f"{LIST}?donor=european-union&area=border-management").content.decode()
+    assert page.index('<details class="filters-panel"') < page.index('<div class="results">')
+    assert re.search(r"<summary[^>]*>.*?\(2 filters active\)</span></summary>", page, flags=re.S)
+    assert "filters active" not in client.get(LIST).content.decode()
+
+
+def test_the_text_stays_verbatim_and_marks_each_figures_sentence_linked_both_ways(client, catalogue):
+    project = Project.objects.get(slug="information-management-communication-and-planning")
+    response = client.get(project.get_absolute_url())
+    page = response.content.decode()
+    prose = prose_of(response)
+    assert visible(prose) == " ".join(project.text.split())
+    for figure in project.figures.all():
+        card = re.search(rf'<div class="figure-card" id="figure-{figure.key}">(.*?)(?=<div class="figure-card"|</section>)', page, flags=re.S)
+        assert card, figure.key
+        assert f'href="#source-figure-{figure.key}"' in card[1]
+        # The sentence is marked: the mark's id, or an anchor inside the mark, is the figure's.
+        assert re.search(rf'id="source-figure-{figure.key}"', prose)
+    marks = re.findall(r'<a class="source-mark" id="([^"]+)" href="#([^"]+)"[^>]*>(.*?)</a>', prose, flags=re.S)
+    by_id = {source_id: (target, visible(words)) for source_id, target, words in marks}
+    passed = project.figures.get(value_low=700000)
+    target, words = by_id[f"source-figure-{passed.key}"]
+    assert target == f"figure-{passed.key}"
+    assert words == " ".join(passed.source_sentence.split())
+
+
+def test_a_sentence_that_backs_two_facts_is_marked_once_and_each_fact_finds_it(client, db):
+    sentence = "The EU gave EUR 5,000 for 300 beds."
+    project = make_project("Beds Project", text=f"Intro words. {sentence} Closing words.")
+    make_funding(project, amount="5000", currency="EUR", source_sentence=sentence)
+    figure = make_figure(project, key="beds", value_low=300, source_sentence=sentence)
+    prose = prose_of(client.get(project.get_absolute_url()))
+    assert prose.count('class="source-mark"') == 1
+    assert f'id="source-figure-{figure.key}"' in prose
+    assert visible(prose) == " ".join(project.text.split())
+
+
+def test_markup_in_the_text_is_escaped_inside_and_outside_a_mark(client, db):
+    sentence = "Some <b>4,000</b> people & more were counted."
+    project = make_project("Escaping Project", text=f"<script>x</script> {sentence}")
+    make_figure(project, key="people", value_low=4000, source_sentence=sentence)
+    prose = prose_of(client.get(project.get_absolute_url()))
+    assert "<b>" not in prose and "<script>" not in prose
+    assert "&lt;b&gt;4,000&lt;/b&gt; people &amp; more" in prose
+    assert visible(prose) == " ".join(project.text.split())
+
+
+def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
+    page = client.get(reverse("projects:project_detail", args=["increasing-capacities-irregular-migration"])).content.decode()
+    link = re.search(r'<li id="partner-([\w-]+)">[^<]*<a href="#(source-partner-[\w-]+)"', page)
+    assert link and f'id="{link[2]}"' in page
+    # Its sentence also gives the grant: one mark, which leads to the first of its facts (the grant's card).
+    mark = re.search(rf'<a class="source-mark" id="[^"]+" href="#([^"]+)" title="Source of: a grant, a partner"><span id="{link[2]}">', page)
+    assert mark and f'id="{mark[1]}"' in page
+
+
+def test_a_long_sentence_is_quoted_around_the_figure_with_a_link_to_the_whole(client, catalogue):
+    page = client.get(reverse("projects:project_detail", args=["iom-migrants-and-refugees-in-serbia"])).content.decode()
+    quotes = [visible(q) for q in re.findall(r'<div class="figure-card".*?<blockquote[^>]*>(.*?)</blockquote>', page, flags=re.S)]
+    assert len(quotes) == 2 and quotes[0] != quotes[1]
+    assert all(q.startswith("“…") and len(q.split()) <= 27 for q in quotes)
+    assert "2,000-3,000" in quotes[0] and "6,000 - 7,000" in quotes[1]
+
+
+def test_changes_to_this_entry_say_what_changed_in_public_words_and_name_no_one(client, db):
+    project = make_project("History Project")
+    editor = get_user_model().objects.create_user("jelena.staff", password="x")
+    for comment, published in [
+        ("Loaded from the fixtures by reload_catalogue.", True),
+        ("Changed Text and Start date.", True),
+        ("Added funding “EU → History Project”.", True),
+        ("Fixed after Jelena's call with the donor", True),
+        ("Changed Title.", False),
+    ]:
+        Project.objects.filter(pk=project.pk).update(is_published=published)
+        project.refresh_from_db()
+        with reversion.create_revision():
+            reversion.set_user(editor)
+            reversion.set_comment(comment)
+            project.save()
+    Project.objects.filter(pk=project.pk).update(is_published=True)
+    page = client.get(project.get_absolute_url()).content.decode()
+    section = re.search(r'<section class="changes".*?</section>', page, flags=re.S)[0]
+    assert "Catalogue entry last changed" in visible(section) and "Last updated" not in page
+    lines = [visible(item).split(": ", 1)[1] for item in re.findall(r"<li>(.*?)</li>", section, flags=re.S)]
+    # Newest first; the unpublished state's change is not public.
+    assert lines == ["Entry edited", "Added: funding", "Changed: text, start date", "Loaded from the source"]
+    assert "jelena" not in page.lower() and "Title" not in visible(section)
+
+
+@pytest.mark.django_db
+def test_a_project_without_figures_or_grants_says_what_is_not_stated_on_one_line(client):
+    project = make_project("Silent Project", places="")
+    make_partnership(project)
+    page = client.get(project.get_absolute_url()).content.decode()
+    (line,) = re.findall(r'<p class="not-stated-line">(.*?)</p>', page, flags=re.S)
+    assert visible(line) == "Not stated in the source: donors and funding, start date, duration, places"
