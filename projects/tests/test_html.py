@@ -44,6 +44,12 @@ PUBLIC_PAGES = [
     "/sr-latn/projects/strengthening-migration-and-asylum-management/",
     "/sr-latn/projects/croboweb-cross-border-cooperation/",
     "/sr-latn/projects/iom-migrants-and-refugees-in-serbia/",
+    # The editorial note, approximate and open-ended periods, undated figures, areas marked as assigned.
+    "/sr-latn/projects/increasing-capacities-irregular-migration/",
+    "/sr-latn/projects/information-management-communication-and-planning/",
+    "/sr-latn/projects/open-communities-successful-communities/",
+    "/areas/community-support/",
+    "/sr-latn/areas/community-support/",
     "/sr-latn/donors/",
     "/sr-latn/donors/european-union/",
     "/sr-latn/areas/",
