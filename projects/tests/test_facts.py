@@ -136,3 +136,10 @@ def test_an_undated_figure_keeps_the_text_word_and_the_portal_says_there_is_no_d
     undated = {card["value"]: card["When"] for card in cards if "no date" in card["When"]}
     assert list(undated.values()) == ["Nowadays (the text gives no date)"] * 2, cards
 
+
+
+def test_the_serbian_page_says_the_note_is_the_catalogue_s_and_marks_its_english_words(catalogue):
+    with translation.override("en"):
+        page = Client().get("/sr-latn" + INCREASING).content.decode()
+    assert "Urednička napomena" in page
+    assert f'<p lang="en">{NOTE}</p>' in page
