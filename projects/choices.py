@@ -14,6 +14,9 @@ class Precision(models.TextChoices):
     YEAR = "year", _("Year")
     MONTH = "month", _("Month")
     DAY = "day", _("Day")
+    # The text gives the month only loosely ("mid-2015"): the date is the nearest month (July 2015) and is
+    # used for ordering and charts only; pages say the text's own words and draw the bound as approximate.
+    APPROXIMATE = "approximate", _("Approximate month")
 
 
 class Currency(models.TextChoices):

@@ -32,6 +32,7 @@ CSV_COLUMNS = [
     "start_date",
     "start_precision",
     "duration_months",
+    "editorial_note",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,6 +59,8 @@ def project_record(project, absolute_url):
         "start_date": project.start_date.isoformat() if project.start_date else None,
         "start_precision": project.start_precision if project.start_date else None,
         "duration_months": project.duration_months,
+        # The catalogue's remark on a gap of the source, never part of the text; null when there is none.
+        "editorial_note": project.editorial_note or None,
     }
 
 
@@ -95,6 +98,7 @@ def csv_row(record):
         record["start_date"] or "",
         record["start_precision"] or "",
         "" if record["duration_months"] is None else str(record["duration_months"]),
+        csv_cell(record["editorial_note"] or ""),
     ]
 
 

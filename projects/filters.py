@@ -82,7 +82,7 @@ class ProjectFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     area = django_filters.ModelMultipleChoiceFilter(
-        label=_("Area"),
+        label=_("Area (catalogue’s assignment)"),
         queryset=Area.objects.listed().order_by("name"),
         to_field_name="slug",
         method="filter_area",

@@ -200,7 +200,7 @@ class Project(NaturalKey, models.Model):
     )
     start_precision = models.CharField(
         _("start date precision"),
-        max_length=5,
+        max_length=11,
         choices=Precision.choices,
         default=Precision.MONTH,
         help_text=_("How much of the start date the text gives: “September 2015” is month precision."),
@@ -214,6 +214,14 @@ class Project(NaturalKey, models.Model):
     )
     places = models.CharField(
         _("places"), max_length=300, blank=True, help_text=_("Countries or places the text names, separated by commas.")
+    )
+    editorial_note = models.TextField(
+        _("editorial note"),
+        blank=True,
+        help_text=_(
+            "The catalogue's own remark on a gap of the source, shown after the text and apart from it, "
+            "e.g. “The source page ends here; it does not list the two components it announces.”"
+        ),
     )
     is_published = models.BooleanField(
         _("published"), default=True, help_text=_("Unpublished projects are invisible to the public.")
@@ -437,8 +445,18 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
     period_start = models.DateField(
         _("period start"), null=True, blank=True, help_text=_("First day of the period's first month.")
     )
+    period_start_precision = models.CharField(
+        _("period start precision"),
+        max_length=11,
+        choices=Precision.choices,
+        default=Precision.MONTH,
+        help_text=_("“Approximate month” when the text gives the start loosely: “mid-2015” is July 2015, approximate."),
+    )
     period_end = models.DateField(
         _("period end"), null=True, blank=True, help_text=_("First day of the period's last month.")
+    )
+    period_end_precision = models.CharField(
+        _("period end precision"), max_length=11, choices=Precision.choices, default=Precision.MONTH
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     source_sentence = models.TextField(
@@ -449,7 +467,8 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
     natural_key_fields = ("project", "key")
 
     class Meta:
-        ordering = [models.F("period_start").asc(nulls_last=True), "project__title", "key"]
+        # A period the text gives only an end for ("until March 2016") sorts by that end.
+        ordering = [Coalesce("period_start", "period_end").asc(nulls_last=True), "project__title", "key"]
         verbose_name = _("migration context figure")
         verbose_name_plural = _("migration context figures")
         constraints = [
@@ -466,6 +485,11 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
             ),
             models.CheckConstraint(condition=Q(qualifier__in=FigureQualifier.values), name="figure_qualifier_valid"),
             models.CheckConstraint(condition=Q(unit__in=FigureUnit.values), name="figure_unit_valid"),
+            models.CheckConstraint(
+                condition=Q(period_start_precision__in=Precision.values)
+                & Q(period_end_precision__in=Precision.values),
+                name="figure_period_precision_valid",
+            ),
         ]
 
     def __str__(self):
@@ -498,6 +522,10 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
                     "The source sentence does not give %(value)s. Check the figure, or choose the sentence that states it."
                 ) % {"value": f"{value:,}"}
         return errors
+
+    @property
+    def is_dated(self):
+        return self.period_start is not None or self.period_end is not None
 
     @property
     def is_range(self):

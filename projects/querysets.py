@@ -27,7 +27,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Lower
 
-from .choices import FigureQualifier
 
 # The ContextFigure columns the figure export (projects.exports) writes, besides its project's.
 EXPORTED_FIGURE_FIELDS = [
@@ -390,7 +389,8 @@ class ContextFigureQuerySet(NaturalKeyQuerySet):
         return self.filter(project__is_published=True)
 
     def dated(self):
-        return self.filter(period_start__isnull=False)
+        """Figures the text gives a date for: a start, or only an end ("until the beginning of March 2016")."""
+        return self.filter(Q(period_start__isnull=False) | Q(period_end__isnull=False))
 
     def for_export(self):
         """Plain values of every figure with its project's slug and title, one query, in Meta.ordering's order
@@ -398,21 +398,27 @@ class ContextFigureQuerySet(NaturalKeyQuerySet):
         return self.values(*EXPORTED_FIGURE_FIELDS, "project__slug", "project__title")
 
     def key_figures(self):
-        """Group the dated figures among these that state the same fact (value, unit, period), so one cited
-        twice shows once.
+        """Group the dated figures among these that state the same fact, so one cited twice shows once.
 
-        Returns [(figure, [citing projects])], in period order; the first figure of a group is its
-        representative (the strongest qualifier the texts give, e.g. "more than" over "some"). Reads the
-        rows already fetched when the queryset was evaluated (a page's rows): no query of its own then.
+        Two figures are one fact only when value, range, unit, qualifier and period (its dates and their
+        precision) all agree: "more than 700,000 as of mid-2015" and "some 700,000 until March 2016" are two.
+        Returns [(figure, [citing projects])], in period order, each group crediting only the projects whose
+        own figure it is. Reads the rows already fetched when the queryset was evaluated (a page's rows): no
+        query of its own then.
         """
         def fact(figure):
             # A period without an end is a single month: the same fact as one that ends where it starts.
             end = figure.period_end or figure.period_start
-            return (figure.period_start, end, figure.unit, figure.value_low, figure.value_high or figure.value_low)
+            end_precision = figure.period_end_precision if figure.period_end else figure.period_start_precision
+            return (
+                figure.period_start or end, figure.period_start is None, figure.period_start_precision,
+                end, end_precision, figure.unit, figure.value_low, figure.value_high or figure.value_low,
+                figure.qualifier,
+            )
 
         groups = []
-        dated = [figure for figure in self if figure.period_start]
+        dated = [figure for figure in self if figure.is_dated]
         for _fact, same in groupby(sorted(dated, key=fact), key=fact):
-            same = sorted(same, key=lambda f: f.qualifier != FigureQualifier.MORE_THAN)
+            same = list(same)
             groups.append((same[0], sorted({f.project for f in same}, key=lambda p: p.title)))
         return groups

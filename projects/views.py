@@ -35,19 +35,19 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         published = Project.objects.published()
-        # The earliest dated figures, at most HOME_FIGURES of them, so the page stays the same size however
+        # The earliest dated figures (Meta.ordering), at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
         figures = (
-            ContextFigure.objects.published().dated()
-            .select_related("project").order_by("period_start", "pk")[:HOME_FIGURES]
+            ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]
         ).key_figures()
-        per_donor = Funding.objects.published().totals_by_currency("donor__name", "donor__short_name")
+        per_donor = Funding.objects.published().totals_by_currency("donor__name")
         return super().get_context_data(
             project_count=published.count(),
             donor_count=Donor.objects.listed().count(),
             totals=Funding.objects.published().totals_by_currency(),
             funding_charts=funding_charts(
-                (row["currency"], row["donor__short_name"] or row["donor__name"], row["total"]) for row in per_donor
+                # The donor's name, as the table beside the chart and the rest of the page give it.
+                (row["currency"], row["donor__name"], row["total"]) for row in per_donor
             ),
             per_donor=per_donor,
             key_figures=figures,

@@ -88,7 +88,7 @@ def figure_with_unit(figure):
 
 @register.filter
 def partial_date(value, precision=Precision.MONTH):
-    """A date at the precision the text gives it: "2015", "September 2015", "1 September 2015"
+    """A date at the precision the text gives it: "2015", "September 2015", "1 September 2015", "about July 2015"
     ("septembar 2015.", "1. septembar 2015." in Serbian)."""
     if value is None:
         return NOT_STATED
@@ -97,20 +97,26 @@ def partial_date(value, precision=Precision.MONTH):
     parts = {"day": value.day, "month": MONTHS[value.month], "year": value.year}
     if precision == Precision.DAY:
         return gettext("%(day)s %(month)s %(year)s") % parts
+    if precision == Precision.APPROXIMATE:
+        # The month stands in for looser words ("mid-2015"): say so rather than claim the month.
+        return gettext("about %(month)s %(year)s") % parts
     return gettext("%(month)s %(year)s") % parts
 
 
 @register.filter
 def figure_period(figure):
-    """The period in the text's own words, else from its dates."""
+    """The period in the text's own words, else from its dates at their precision."""
     if figure.period_label:
         return figure.period_label
-    if figure.period_start is None:
+    start, end = figure.period_start, figure.period_end
+    if start is None and end is None:
         return NOT_STATED
-    start = partial_date(figure.period_start)
-    if figure.period_end and figure.period_end != figure.period_start:
-        return gettext("%(start)s to %(end)s") % {"start": start, "end": partial_date(figure.period_end)}
-    return start
+    if start is None:
+        return gettext("until %(end)s") % {"end": partial_date(end, figure.period_end_precision)}
+    said = partial_date(start, figure.period_start_precision)
+    if end and end != start:
+        return gettext("%(start)s to %(end)s") % {"start": said, "end": partial_date(end, figure.period_end_precision)}
+    return said
 
 
 @register.filter

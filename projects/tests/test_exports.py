@@ -81,10 +81,20 @@ def test_the_csv_export_has_one_row_per_project_with_codes_beside_labels(client,
         "start_date": croboweb["start_date"],
         "start_precision": croboweb["start_precision"],
         "duration_months": "12",
+        "editorial_note": "",
     }
     increasing = rows["increasing-capacities-irregular-migration"]
     assert (increasing["start_date"], increasing["start_precision"]) == ("2015-09-01", "month")
     assert increasing["duration_months"] == ""  # not stated: empty, never 0
+    assert increasing["editorial_note"] == "The source page ends here; it does not list the two components it announces."
+
+
+def test_the_json_export_carries_the_editorial_note_apart_from_the_text_and_null_when_there_is_none(client, catalogue):
+    projects = {project["slug"]: project for project in json_export(client)["projects"]}
+    assert projects["increasing-capacities-irregular-migration"]["editorial_note"] == (
+        "The source page ends here; it does not list the two components it announces."
+    )
+    assert projects["croboweb-cross-border-cooperation"]["editorial_note"] is None
 
 
 def test_the_json_export_has_one_object_per_project_with_codes_beside_labels(client, catalogue):

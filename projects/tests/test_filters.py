@@ -361,7 +361,7 @@ def test_each_active_filter_has_a_link_that_removes_just_its_value(client, funde
         "Search: project": without("q"),
         "Donor: European Union": without("donor", "eu"),
         "Donor: INL": without("donor", "inl"),
-        "Area: Border management": without("area"),
+        "Area (catalogue’s assignment): Border management": without("area"),
         "Currency: EUR": without("currency"),
         "Grant of at least: 10": without("min_amount"),
     }

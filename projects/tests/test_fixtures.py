@@ -3,6 +3,7 @@
 import calendar
 import datetime
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -128,17 +129,63 @@ def test_every_figure_value_and_qualifier_is_in_its_sentence(data):
             assert any(f"{words} {value}" in sentence for words in QUALIFIER_WORDS[fields["qualifier"]]), fields["key"]
 
 
-def test_every_figure_period_is_said_in_its_own_project_words(data):
-    project_texts = texts(data)
+def test_every_figure_period_label_quotes_its_sentence_word_for_word(data):
+    """"As of mid-2015 until the beginning of March 2016": the label is the sentence's own words, not a paraphrase."""
     for fields in of(data, "contextfigure"):
-        if fields["period_start"] is None:
-            assert fields["period_end"] is None and "no date" in fields["period_label"], fields["key"]
+        label = fields["period_label"]
+        assert label, fields["key"]
+        assert label.lower() in fields["source_sentence"].lower(), (fields["key"], label)
+
+
+def test_every_figure_period_date_is_at_the_precision_its_words_give(data):
+    for fields in of(data, "contextfigure"):
+        label, key = fields["period_label"], fields["key"]
+        start = fields["period_start"] and datetime.date.fromisoformat(fields["period_start"])
+        end = fields["period_end"] and datetime.date.fromisoformat(fields["period_end"])
+        if start is None and end is None:
+            assert label == "Nowadays", key  # the text gives no date: none is made up
             continue
-        start = datetime.date.fromisoformat(fields["period_start"])
-        end = datetime.date.fromisoformat(fields["period_end"] or fields["period_start"])
-        assert start <= end and start.day == end.day == 1, fields["key"]
-        assert f"{calendar.month_name[end.month]} {end.year}" in fields["source_sentence"], fields["key"]
-        assert str(start.year) in project_texts[fields["project"][0]], fields["key"]
+        if start is None:
+            # "Until ... March 2016": the text gives no start, so none is stored.
+            assert label.lower().startswith("until"), key
+        else:
+            assert start.day == 1 and (end is None or start <= end), key
+            if fields["period_start_precision"] == "approximate":
+                assert f"mid-{start.year}" in label and start.month == 7, key  # "mid-2015" stands as July, loosely
+            else:
+                assert fields["period_start_precision"] == "month", key
+                assert f"{calendar.month_name[start.month]} {start.year}" in label, key
+        if end is not None:
+            assert end.day == 1 and fields["period_end_precision"] == "month", key
+            assert f"{calendar.month_name[end.month]} {end.year}" in label, key
+
+
+def test_the_700000_of_mid_2015_starts_in_july_2015_approximately_not_in_january(data):
+    (figure,) = [f for f in of(data, "contextfigure") if f["key"] == "migrants-passed-through-serbia-2015-2016"]
+    assert (figure["period_start"], figure["period_start_precision"]) == ("2015-07-01", "approximate")
+    assert figure["period_label"] == "As of mid-2015 until the beginning of March 2016"
+    (other,) = [f for f in of(data, "contextfigure") if f["key"] == "migrants-passed-through-serbia-until-march-2016"]
+    assert other["period_start"] is None and other["period_end"] == "2016-03-01"
+
+
+def test_only_increasing_capacities_carries_an_editorial_note_naming_the_gap_of_the_source(data, source):
+    notes = {fields["slug"]: fields["editorial_note"] for fields in of(data, "project") if fields["editorial_note"]}
+    assert notes == {
+        "increasing-capacities-irregular-migration": (
+            "The source page ends here; it does not list the two components it announces."
+        )
+    }
+    # The gap is the source's: its text really ends on the colon announcing the components.
+    assert "through the implementation of two project components:\n\nProject Status:" in source
+
+
+def test_no_area_description_claims_what_no_project_text_says(data):
+    descriptions = " ".join(fields["description"] for fields in of(data, "area"))
+    assert "host" not in descriptions
+    project_texts = " ".join(texts(data).values())
+    # Whatever a description puts in quotation marks is a project's own words.
+    for quoted in re.findall(r"“([^”]+)”", descriptions):
+        assert fold(quoted) in fold(project_texts), quoted
 
 
 def test_no_funding_has_an_amount_of_zero(data):
@@ -248,7 +295,7 @@ def test_6000_to_7000_people_per_day_in_october_2015(catalogue):
 
 
 def test_undated_figures_keep_the_text_own_word_nowadays(catalogue):
-    undated = ContextFigure.objects.filter(period_start__isnull=True)
+    undated = ContextFigure.objects.filter(period_start__isnull=True, period_end__isnull=True)
     assert {f.key for f in undated} == {"migrants-in-reception-and-asylum-centres", "reception-and-asylum-centres"}
     assert all("Nowadays" in f.source_sentence for f in undated)
 

@@ -55,6 +55,12 @@ PUBLIC_PAGES = [
     # Figure cards with "Cite this figure", in Serbian.
     "/sr-latn/projects/open-communities-successful-communities/",
     "/sr-latn/projects/information-management-communication-and-planning/",
+    # The editorial note, approximate and open-ended periods, undated figures, areas marked as assigned.
+    "/sr-latn/projects/increasing-capacities-irregular-migration/",
+    "/sr-latn/projects/information-management-communication-and-planning/",
+    "/sr-latn/projects/open-communities-successful-communities/",
+    "/areas/community-support/",
+    "/sr-latn/areas/community-support/",
     "/sr-latn/donors/",
     "/sr-latn/donors/european-union/",
     "/sr-latn/areas/",

@@ -51,13 +51,19 @@ def test_home_page_totals_funding_per_currency_and_never_across_currencies(clien
     assert "1,780,000" not in page_text(response)
 
 
-def test_home_page_shows_a_figure_cited_by_two_projects_once_with_the_stronger_qualifier(client, catalogue):
+def test_home_page_keeps_the_two_700000_figures_apart_each_credited_to_its_own_project(client, catalogue):
+    """"More than 700,000 as of mid-2015" and "some 700,000 until March 2016" differ in qualifier and period."""
     rows = [row for row in parsed(client.get(HOME)).by_tag["tr"] if "700,000" in row]
-    assert len(rows) == 1
-    (row,) = rows
-    assert row.startswith("more than 700,000 people")
-    assert "Support to the Information Management, Communication and Planning Capacity" in row
-    assert "Open Communities-Successful Communities" in row
+    assert len(rows) == 2
+    more, some = sorted(rows)
+    assert more.startswith("more than 700,000 people")
+    assert "As of mid-2015 until the beginning of March 2016" in more
+    assert "Support to the Information Management, Communication and Planning Capacity" in more
+    assert "Open Communities" not in more
+    assert some.startswith("some 700,000 people")
+    assert "Until the closure of so-called Western Balkans route at the beginning of March 2016" in some
+    assert "Open Communities-Successful Communities" in some
+    assert "Information Management" not in some
 
 
 def test_home_page_shows_the_ranges_per_day_with_an_en_dash(client, catalogue):
@@ -184,7 +190,7 @@ def test_project_detail_shows_figures_with_qualifier_unit_period_place_and_quote
     assert [card["value"] for card in cards] == ["more than 700,000 people", "18 centres", "some 4,000 people"]
     passed = cards[0]
     assert passed["Counts"] == "migrants passing through Serbia on their way to Western Europe"
-    assert passed["When"] == "mid-2015 to the beginning of March 2016"
+    assert passed["When"] == "As of mid-2015 until the beginning of March 2016"
     assert passed["Where"] == "Republic of Serbia"
     assert passed["quote"] == (
         "“As of mid-2015 until the beginning of March 2016, when the so-called Balkan route was formally closed, "

@@ -227,16 +227,24 @@ def facet_choices(response):
 
 
 class SvgParser(HTMLParser):
-    """Each <svg>: its attributes, the id'd elements inside, its texts (and by class), and every mark's attributes."""
+    """Each <svg>: its attributes, the id'd elements inside, its texts (and by class), and the attributes of every mark.
+
+    A chart's title may be outside its <svg> (a visible <figcaption>): `page_ids` holds every id'd caption's text.
+    """
 
     def __init__(self):
         super().__init__()
         self.charts = []
         self.current = None
         self.text_of = None
+        self.page_ids = {}
+        self.caption = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "figcaption" and attrs.get("id"):
+            self.caption = attrs["id"]
+            self.page_ids[self.caption] = ""
         if tag == "svg":
             self.current = {"attrs": attrs, "ids": {}, "texts": [], "by_class": {}, "marks": []}
             self.charts.append(self.current)
@@ -248,12 +256,16 @@ class SvgParser(HTMLParser):
                 self.current["marks"].append((tag, attrs))
 
     def handle_endtag(self, tag):
+        if tag == "figcaption":
+            self.caption = None
         if tag == "svg":
             self.current = None
         if tag in ("title", "desc", "text"):
             self.text_of = None
 
     def handle_data(self, data):
+        if self.caption:
+            self.page_ids[self.caption] += data
         if self.current is not None and self.text_of:
             tag, element_id, classes = self.text_of
             if element_id:
@@ -266,10 +278,9 @@ class SvgParser(HTMLParser):
 def charts(response):
     parser = SvgParser()
     parser.feed(response.content.decode())
+    for chart in parser.charts:
+        chart["ids"] = {**parser.page_ids, **chart["ids"]}
     return parser.charts
-
-
-# Forms as a browser posts them ----------------------------------------------------------------------------------
 
 
 class FormReader(HTMLParser):
