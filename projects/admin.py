@@ -54,6 +54,11 @@ class FactCardsInline(admin.StackedInline):
             return db_field.formfield(
                 form_class=MonthField, year_only_month=12 if db_field.name == "period_end" else 1, **kwargs
             )
+        if db_field.name in ("period_start_precision", "period_end_precision"):
+            # Months unless staff say otherwise: a row posted without them (an older form) keeps the default.
+            field = super().formfield_for_dbfield(db_field, request, **kwargs)
+            field.required = False
+            return field
         if isinstance(db_field, models.TextField):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})
         elif isinstance(db_field, models.CharField) and not db_field.choices:
@@ -80,7 +85,7 @@ class ContextFigureInline(FactCardsInline):
         ("qualifier", "value_low", "value_high", "unit"),
         "counts",
         "period_label",
-        ("period_start", "period_end"),
+        ("period_start", "period_start_precision", "period_end", "period_end_precision"),
         "place",
         "key",
     ]
