@@ -74,8 +74,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--duration", type=float, default=60, help="seconds of editing (default 60)")
-    parser.add_argument("--reload-pause", type=float, default=0.2,
-                        help="seconds between one reload's end and the next one's start (default 0.2)")
+    parser.add_argument(
+        "--reload-pause",
+        type=float,
+        default=0.2,
+        help="seconds between one reload's end and the next one's start (default 0.2)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     parser.add_argument("--port", type=int, default=0, help="the portal's port (default: a free one)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server (default {DEFAULT_PG_URL})")
@@ -259,7 +263,11 @@ def reload_loop(env, tally, stop_file, failures, pause, first_done):
     env = {**env, "DRILL_STOP_FILE": str(stop_file), "DRILL_RELOAD_PAUSE": str(pause)}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", RELOAD_LOOP_SCRIPT],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     for line in process.stdout:
         if line.startswith("RELOAD "):
@@ -299,7 +307,10 @@ def lost_accepted_saves(env, accepted):
     """Accepted saves the history shows did not stay or were overwritten by the other editor (docstring)."""
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", HISTORY_SCRIPT % {"donor": DONOR, "project": PROJECT}],
-        cwd=REPO, env=env, capture_output=True, text=True,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         fail(f"could not read the edit history:\n{result.stderr}")
@@ -311,7 +322,7 @@ def lost_accepted_saves(env, accepted):
         if not mine:
             lost.append(f"{username}'s {kind} {field} = {value!r}: accepted, but in no version of the history")
             continue
-        later = [v for v in versions[mine[0] + 1:] if v["fields"].get(field) != value]
+        later = [v for v in versions[mine[0] + 1 :] if v["fields"].get(field) != value]
         if not later:
             if history[kind]["current"][field] != value:
                 lost.append(f"{username}'s {kind} {field} = {value!r}: the last version, but not in the database")
@@ -325,12 +336,13 @@ def lost_accepted_saves(env, accepted):
 def create_editors(env):
     script = (
         "from django.contrib.auth.models import Group, User\n"
-        "for name in %r:\n"
-        "    user = User.objects.create_user(name, password=%r, is_staff=True, first_name=name.title())\n"
+        f"for name in {list(EDITORS)!r}:\n"
+        f"    user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=True, first_name=name.title())\n"
         "    user.groups.add(Group.objects.get(name='Editors'))\n"
-    ) % (list(EDITORS), PASSWORD)
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=REPO, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         fail(f"could not create the editors:\n{result.stderr}")
 
@@ -340,8 +352,9 @@ def object_urls(env):
         "from projects.models import Donor, Project\n"
         f"print(Donor.objects.get(slug={DONOR!r}).pk, Project.objects.get(slug={PROJECT!r}).pk)\n"
     )
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=REPO, env=env, capture_output=True, text=True
+    )
     # The shell may print a line of its own first (the objects it imported): the answer is the last line.
     donor, project = result.stdout.strip().splitlines()[-1].split()
     return {"donor": f"/admin/projects/donor/{donor}/change/", "project": f"/admin/projects/project/{project}/change/"}
@@ -371,8 +384,9 @@ def drill(database, database_url, args, workdir):
         threads[0].start()
         # The editing starts once the reload loop runs (starting Django takes a few seconds on a busy machine).
         first_reload.wait(120)
-        threads += [threading.Thread(target=editor_loop, args=(browsers[name], name, urls, tally, stop))
-                    for name in EDITORS]
+        threads += [
+            threading.Thread(target=editor_loop, args=(browsers[name], name, urls, tally, stop)) for name in EDITORS
+        ]
         for thread in threads[1:]:
             thread.start()
         time.sleep(args.duration)
@@ -397,8 +411,10 @@ def drill(database, database_url, args, workdir):
     for name, figure in figures.items():
         target = "" if name in ("saves made", "saves refused with a message") else " (must be 0)"
         say(f"  {name:30} {figure:>6}{target}")
-    say(f"    of the refusals: {counts['refused: changed by someone else']} changed by someone else, "
-        f"{counts['refused: catalogue busy']} catalogue busy")
+    say(
+        f"    of the refusals: {counts['refused: changed by someone else']} changed by someone else, "
+        f"{counts['refused: catalogue busy']} catalogue busy"
+    )
     say(f"    reloads that kept the editors' edits (exit status 3): {counts['reloads that kept staff edits']}")
     for line in (tally.lost_answers + lost_saves)[:10]:
         say(f"    lost: {line}")
@@ -407,8 +423,11 @@ def drill(database, database_url, args, workdir):
     if "Traceback" in log:
         first = log.index("Traceback")
         say("    gunicorn's log, first traceback:\n      " + "\n      ".join(log[first:].splitlines()[:25]))
-    missed = [name for name, figure in figures.items() if figure and name not in ("saves made",
-                                                                                    "saves refused with a message")]
+    missed = [
+        name
+        for name, figure in figures.items()
+        if figure and name not in ("saves made", "saves refused with a message")
+    ]
     if counts["saved"] == 0:
         missed.append("no save was accepted at all")
     if counts["reloads"] < 2:

@@ -22,7 +22,6 @@ the shape `make run` serves, which this drill shows is for one machine's local u
 import argparse
 import os
 import re
-import selectors
 import shutil
 import socket
 import subprocess
@@ -101,7 +100,15 @@ class Nginx:
         nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
         if not nginx:
             fail("nginx is not installed. Install Debian's: apt-get install -y nginx")
-        command = [nginx, "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"), "-e", str(self.prefix / "error.log")]
+        command = [
+            nginx,
+            "-p",
+            str(self.prefix),
+            "-c",
+            str(self.prefix / "nginx.conf"),
+            "-e",
+            str(self.prefix / "error.log"),
+        ]
         check = subprocess.run([*command, "-t"], capture_output=True, text=True)
         if check.returncode != 0:
             fail(f"nginx rejected the configuration:\n{check.stderr}")
@@ -215,7 +222,9 @@ def run_drill(base_url, port, duration, connections):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=30, help="seconds the slow clients hold on (default 30)")
     parser.add_argument("--connections", type=int, default=50, help="slow-header connections (default 50)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as make run)")
@@ -230,10 +239,14 @@ def main():
     for port in (gunicorn_port, nginx_port):
         if not port_is_free(port):
             fail(f"port {port} is already in use; choose another with --port / --gunicorn-port")
-    shape = "gunicorn directly, no proxy (as make run)" if args.direct else "nginx (deploy/nginx.conf) in front of gunicorn"
+    shape = (
+        "gunicorn directly, no proxy (as make run)" if args.direct else "nginx (deploy/nginx.conf) in front of gunicorn"
+    )
 
-    say(f"drill-slow-clients: {args.connections} slow-header connections for {duration} s, "
-        f"/healthz probed every {PROBE_INTERVAL} s; {shape}, {args.workers} sync workers")
+    say(
+        f"drill-slow-clients: {args.connections} slow-header connections for {duration} s, "
+        f"/healthz probed every {PROBE_INTERVAL} s; {shape}, {args.workers} sync workers"
+    )
     say(f"  machine: {machine_description()}")
     with tempfile.TemporaryDirectory(prefix="iom-slow-clients-") as scratch:
         scratch = Path(scratch)
@@ -251,8 +264,9 @@ def main():
                 say(f"  {tool_versions(wrk=False)}, {nginx_version}")
                 (scratch / "nginx").mkdir()
                 with Nginx(nginx_port, gunicorn_port, scratch / "nginx"):
-                    probes, failures, p95, slow = run_drill(f"http://127.0.0.1:{nginx_port}", nginx_port, duration,
-                                                            args.connections)
+                    probes, failures, p95, slow = run_drill(
+                        f"http://127.0.0.1:{nginx_port}", nginx_port, duration, args.connections
+                    )
 
     passed = not failures and p95 < TARGET_P95
     say(f"  slow connections     {slow.connections_made:,} opened, {slow.cut_off:,} cut off by the server")

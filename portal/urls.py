@@ -1,4 +1,5 @@
 """The portal's URLs. Public paths are a contract: keep them stable."""
+
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path

@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-# Every admin here restores one object at a time, never a whole revision (see projects.history).
-from .history import CatalogueVersionAdmin as VersionAdmin
 from reversion.models import Version
 
 from .admin_widgets import (
@@ -25,6 +23,9 @@ from .admin_widgets import (
     SourceSentenceSelect,
     sentences_of,
 )
+
+# Every admin here restores one object at a time, never a whole revision (see projects.history).
+from .history import CatalogueVersionAdmin as VersionAdmin
 from .locking import CatalogueBusy, catalogue_write_lock, save_wait
 from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
 from .templatetags.catalogue import grant
@@ -145,7 +146,7 @@ def edit_token(values):
 class ProjectAdminForm(CatalogueAdminForm):
     class Meta:
         model = Project
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets choose what the form shows
 
 
 def stale_edit_message(obj, saved_at=None):
@@ -274,6 +275,7 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
         if db_field.name == "places":
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = [
         (_("Project"), {"fields": ["title", "slug", "status", "areas", "text"]}),
         (_("Dates and places"), {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
@@ -298,7 +300,7 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
 
     @admin.display(description=_("funding"))
     def funding(self, project):
-        """"EU: EUR 1,000,000": each donor (its short name) with its grant; read from the prefetched fundings."""
+        """ "EU: EUR 1,000,000": each donor (its short name) with its grant; read from the prefetched fundings."""
         return "; ".join(
             f"{funding.donor.short_name or funding.donor.name}: {grant(funding)}" for funding in project.fundings.all()
         ) or gettext("no grant recorded")

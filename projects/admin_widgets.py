@@ -104,8 +104,10 @@ class MonthField(forms.MultiValueField):
                 min_value=1900,
                 max_value=2100,
                 required=False,
-                error_messages={"min_value": _("Enter a year between 1900 and 2100."),
-                                "max_value": _("Enter a year between 1900 and 2100.")},
+                error_messages={
+                    "min_value": _("Enter a year between 1900 and 2100."),
+                    "max_value": _("Enter a year between 1900 and 2100."),
+                },
             ),
         ]
         super().__init__(fields, require_all_fields=False, **kwargs)
@@ -122,17 +124,17 @@ class MonthField(forms.MultiValueField):
 
 
 def funding_reading(funding):
-    """"European Union · EUR 1,000,000"."""
+    """ "European Union · EUR 1,000,000"."""
     return " · ".join(str(part) for part in [funding.donor, grant(funding)] if part)
 
 
 def partnership_reading(partnership):
-    """"Implemented by · Commissariat for Refugees and Migration"."""
+    """ "Implemented by · Commissariat for Refugees and Migration"."""
     return f"{partnership.get_role_display()} · {partnership.partner}"
 
 
 def figure_reading(figure):
-    """"more than 700,000 people · mid-2015 to the beginning of March 2016 · Republic of Serbia"."""
+    """ "more than 700,000 people · mid-2015 to the beginning of March 2016 · Republic of Serbia"."""
     parts = [figure_with_unit(figure), figure_period(figure)]
     if figure.place:
         parts.append(figure.place)
@@ -166,7 +168,7 @@ class DonorFilter(RelatedFilterSayingNone):
 
 
 class PublishedFilter(admin.BooleanFieldListFilter):
-    """"Published" / "Not published" rather than a bare "Yes" / "No"."""
+    """ "Published" / "Not published" rather than a bare "Yes" / "No"."""
 
     def choices(self, changelist):
         labels = {"1": _("Published"), "0": _("Not published")}

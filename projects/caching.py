@@ -126,8 +126,10 @@ def bump_catalogue_generation(using=DEFAULT_DB_ALIAS):
 
     Also stamps the time: every page's Last-Modified from now on.
     """
-    updated = CatalogueGeneration.objects.using(using).filter(pk=1).update(
-        generation=F("generation") + 1, changed_at=timezone.now()
+    updated = (
+        CatalogueGeneration.objects.using(using)
+        .filter(pk=1)
+        .update(generation=F("generation") + 1, changed_at=timezone.now())
     )
     if not updated:
         _restart_generation(using)

@@ -20,7 +20,6 @@ donor, area, status and partner) gets a revision of its own, so restoring one ne
 """
 
 import hashlib
-
 import json
 from collections import Counter
 from contextlib import contextmanager
@@ -35,12 +34,20 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from reversion.models import Revision, Version
 from django.utils import timezone
+from reversion.models import Revision, Version
 
 from .caching import bump_catalogue_generation
 from .locking import catalogue_write_lock
-from .models import CATALOGUE_MODELS, ContextFigure, Funding, LoadedFixtureState, Partnership, Project, natural_key_fields
+from .models import (
+    CATALOGUE_MODELS,
+    ContextFigure,
+    Funding,
+    LoadedFixtureState,
+    Partnership,
+    Project,
+    natural_key_fields,
+)
 from .synthetic import synthetic_condition
 
 # CATALOGUE_MODELS (in dependency order) and natural_key_fields() are declared once, in projects.models.
@@ -149,7 +156,9 @@ class ReloadReport:
     @property
     def total(self):
         return (
-            sum(self.created.values()) + sum(self.updated.values()) + sum(self.unchanged.values())
+            sum(self.created.values())
+            + sum(self.updated.values())
+            + sum(self.unchanged.values())
             + sum(self.kept.values())
         )
 
@@ -197,8 +206,11 @@ def read_records(paths):
             continue
         except json.JSONDecodeError as exc:
             problems.append(
-                Problem(str(path), message=f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-                        "The file may be truncated or hand-edited; fix it or restore it from version control.")
+                Problem(
+                    str(path),
+                    message=f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
+                    "The file may be truncated or hand-edited; fix it or restore it from version control.",
+                )
             )
             continue
         if not isinstance(data, list):
@@ -260,9 +272,14 @@ class _Loader:
             return self.staff_change(project, state.loaded_at) if project is not None else None
         entry = (
             LogEntry.objects.filter(
-                content_type=ContentType.objects.get_for_model(model), object_id=state.object_id,
-                action_flag=DELETION, action_time__gt=state.loaded_at,
-            ).select_related("user").order_by("-action_time").first()
+                content_type=ContentType.objects.get_for_model(model),
+                object_id=state.object_id,
+                action_flag=DELETION,
+                action_time__gt=state.loaded_at,
+            )
+            .select_related("user")
+            .order_by("-action_time")
+            .first()
         )
         return (entry.user, entry.action_time) if entry else None
 
@@ -283,7 +300,8 @@ class _Loader:
     def remember(self, model, key_text, instance):
         """Store the fingerprint of what this load left in the database for the object."""
         LoadedFixtureState.objects.update_or_create(
-            model_label=model._meta.label_lower, natural_key=key_text,
+            model_label=model._meta.label_lower,
+            natural_key=key_text,
             defaults={"fingerprint": fingerprint(instance), "loaded_at": timezone.now(), "object_id": str(instance.pk)},
         )
 
@@ -379,7 +397,9 @@ class _Loader:
             field_ = fields[name]
             # Foreign keys compare by id, so an unsaved instance never touches the related row.
             current, wanted = (
-                (getattr(instance, field_.attname), value.pk) if field_.is_relation else (getattr(instance, name), value)
+                (getattr(instance, field_.attname), value.pk)
+                if field_.is_relation
+                else (getattr(instance, name), value)
             )
             if current != wanted:
                 setattr(instance, name, value)
@@ -421,8 +441,7 @@ class _Loader:
             if edit:
                 what = "unpublished" if was_published is False and "is_published" in differ else "edited"
                 message = (
-                    f"{what} by {_who(edit[0])} on {_when(edit[1])}; "
-                    f"differs from the fixture in: {', '.join(differ)}."
+                    f"{what} by {_who(edit[0])} on {_when(edit[1])}; differs from the fixture in: {', '.join(differ)}."
                 )
                 if not self.overwrite:
                     self.keep(record, model, message)

@@ -97,4 +97,3 @@ def public_changes(project):
         for version in versions
         if _was_published(version)
     ]
-

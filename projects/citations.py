@@ -77,7 +77,7 @@ def figure_item(figure, words, url, accessed=None):
 
 
 def figure_in_words(figure):
-    """"more than 700,000 people: migrants passing through Serbia, mid-2015 to March 2016, Serbia", said the
+    """ "more than 700,000 people: migrants passing through Serbia, mid-2015 to March 2016, Serbia", said the
     way the figure's card says it."""
     words = f"{figure_with_unit(figure)}: {figure.counts}, {figure_period(figure)}"
     return f"{words}, {figure.place}" if figure.place else words
@@ -99,8 +99,16 @@ def iso_date(parts):
 
 # BibTeX treats these as commands or groups; a title may hold any of them.
 BIBTEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
 }
 
 

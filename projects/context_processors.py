@@ -74,7 +74,7 @@ def url_in_language(url, code):
     if parts.netloc and not parts.scheme:
         parts = urlsplit(safe_path(url.split("?", 1)[0]) + (f"?{parts.query}" if parts.query else ""))
     prefix = get_script_prefix()
-    rest = parts.path[len(prefix):] if parts.path.startswith(prefix) else parts.path.lstrip("/")
+    rest = parts.path[len(prefix) :] if parts.path.startswith(prefix) else parts.path.lstrip("/")
     if get_language_from_path("/" + rest):
         rest = rest.partition("/")[2]
     rest = REPEATED_SLASHES.sub("/", rest.replace("\\", "/")).lstrip("/")
@@ -93,8 +93,13 @@ def languages(request):
     return {
         "language_tag": language_tag(current),
         "languages": [
-            {"code": code, "tag": language_tag(code), "name": name,
-             "url": with_query_string(request, page_path(request, code)), "is_current": code == current}
+            {
+                "code": code,
+                "tag": language_tag(code),
+                "name": name,
+                "url": with_query_string(request, page_path(request, code)),
+                "is_current": code == current,
+            }
             for code, name in settings.LANGUAGES
         ],
     }

@@ -94,18 +94,16 @@ class ProjectFilter(django_filters.FilterSet):
     currency = django_filters.ChoiceFilter(
         label=_("Currency"), choices=Currency.choices, method="filter_funding", empty_label=_("Any currency")
     )
-    min_amount = django_filters.NumberFilter(
-        label=_("Grant of at least"), method="filter_funding", **AMOUNT_FIELD
-    )
-    max_amount = django_filters.NumberFilter(
-        label=_("Grant of at most"), method="filter_funding", **AMOUNT_FIELD
-    )
+    min_amount = django_filters.NumberFilter(label=_("Grant of at least"), method="filter_funding", **AMOUNT_FIELD)
+    max_amount = django_filters.NumberFilter(label=_("Grant of at most"), method="filter_funding", **AMOUNT_FIELD)
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=SORT_CHOICES,
         method="filter_sort",
         empty_label=None,
-        help_text=_("Best match puts the projects that match your search words best first; with no search words the list is in title order."),
+        help_text=_(
+            "Best match puts the projects that match your search words best first; with no search words the list is in title order."
+        ),
     )
 
     class Meta:
@@ -116,7 +114,7 @@ class ProjectFilter(django_filters.FilterSet):
         """The valid parameters ({} with none given); an invalid one is left out, and the page says so."""
         if not self.is_bound:
             return {}
-        self.form.errors  # validates once (cached); cleaned_data then holds every valid value
+        self.form.errors  # noqa: B018 -- validates once (cached); cleaned_data then holds every valid value
         return self.form.cleaned_data
 
     @property
@@ -205,7 +203,9 @@ class ProjectFilter(django_filters.FilterSet):
         # A currency's count keeps the amount bounds: they compare grants in that currency.
         grants = Funding.objects.within(min_amount=cleaned.get("min_amount"), max_amount=cleaned.get("max_amount"))
         # Only the currencies some published grant is in (and one already chosen, so it can be unchosen).
-        per_currency = grants.project_counts_per_currency(kept_by_the_others("currency"), in_use=Funding.objects.published())
+        per_currency = grants.project_counts_per_currency(
+            kept_by_the_others("currency"), in_use=Funding.objects.published()
+        )
 
         def options(facet, rows):
             return [FacetOption(row.slug, row.name, row.project_count, row.slug in chosen(facet)) for row in rows]

@@ -83,9 +83,10 @@ def _display(field, value):
 
 def _compared_fields(model):
     return [
-        f for f in [*model._meta.concrete_fields, *model._meta.many_to_many]
-        if f.name not in BOOKKEEPING_FIELDS and not (f.is_relation and f.many_to_many and
-                                                      not f.remote_field.through._meta.auto_created)
+        f
+        for f in [*model._meta.concrete_fields, *model._meta.many_to_many]
+        if f.name not in BOOKKEEPING_FIELDS
+        and not (f.is_relation and f.many_to_many and not f.remote_field.through._meta.auto_created)
     ]
 
 
@@ -94,7 +95,9 @@ def _values(model, obj=None, field_dict=None):
     values = {}
     for f in _compared_fields(model):
         if obj is not None:
-            value = set(getattr(obj, f.name).values_list("pk", flat=True)) if f.many_to_many else getattr(obj, f.attname)
+            value = (
+                set(getattr(obj, f.name).values_list("pk", flat=True)) if f.many_to_many else getattr(obj, f.attname)
+            )
         else:
             value = field_dict.get(f.attname)
             value = set(value or ()) if f.many_to_many else value
@@ -119,7 +122,7 @@ def restore_changes(version):
     model = version._model
     current = model._default_manager.using(version.db).filter(pk=version.object_id).first()
     then = _values(model, field_dict=version.field_dict)
-    now = _values(model, obj=current) if current is not None else {f: None for f in then}
+    now = _values(model, obj=current) if current is not None else dict.fromkeys(then)
     changes = {"fields": _field_changes(model, now, then), "added": [], "removed": [], "changed": []}
     children = {}
     for child in own_versions(version)[1:]:
@@ -131,8 +134,9 @@ def restore_changes(version):
                 if child is None:
                     changes["removed"].append(str(row))
                     continue
-                row_changes = _field_changes(type(row), _values(type(row), obj=row),
-                                             _values(type(row), field_dict=child.field_dict))
+                row_changes = _field_changes(
+                    type(row), _values(type(row), obj=row), _values(type(row), field_dict=child.field_dict)
+                )
                 if row_changes:
                     changes["changed"].append((str(row), row_changes))
     changes["added"] = [child.object_repr for child in children.values()]
@@ -150,7 +154,8 @@ class CatalogueVersionAdmin(VersionAdmin):
         # Viewing a version reverts it inside a transaction that is rolled back: mute signals so nothing
         # (cache generation, search index) reacts to a change that never happens.
         signal_context = (
-            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed) if request.method == "GET"
+            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
+            if request.method == "GET"
             else nullcontext()
         )
         changes = restore_changes(version)
@@ -161,9 +166,12 @@ class CatalogueVersionAdmin(VersionAdmin):
                 with self.create_revision(request):
                     obj = version._model._default_manager.using(version.db).filter(pk=version.object_id).first()
                     if obj is None:
-                        raise RevertError(gettext("Could not load %(object_repr)s version - not found") % {
-                            "object_repr": version.object_repr,
-                        })
+                        raise RevertError(
+                            gettext("Could not load %(object_repr)s version - not found")
+                            % {
+                                "object_repr": version.object_repr,
+                            }
+                        )
                     # A restore is a change even when the form, filled from the restored row, reports none.
                     request.restoring_version = True
                     response = self.changeform_view(request, quote(str(obj.pk)), request.path, extra_context)
@@ -174,9 +182,12 @@ class CatalogueVersionAdmin(VersionAdmin):
                         response.render()  # while the version is in place, before the rollback
                         raise _RollBackRevisionView(response)
                     else:
-                        raise RevertError(gettext("Could not load %(object_repr)s version - not found") % {
-                            "object_repr": version.object_repr,
-                        })
+                        raise RevertError(
+                            gettext("Could not load %(object_repr)s version - not found")
+                            % {
+                                "object_repr": version.object_repr,
+                            }
+                        )
         except (RevertError, models.ProtectedError, ObjectDoesNotExist) as ex:
             opts = self.model._meta
             messages.error(request, str(ex))

@@ -37,7 +37,6 @@ from .querysets import (
     StatusQuerySet,
 )
 
-
 # Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
 SYNTHETIC_SLUG_MESSAGE = _("Slugs starting with “%(prefix)s” are reserved for benchmark data. Choose another.")
@@ -228,7 +227,12 @@ class Project(NaturalKey, models.Model):
     )
     # Derived from the grants (ProjectQuerySet.refresh_derived keeps it in step), so sorting by amount can use an index.
     largest_grant = models.DecimalField(
-        _("largest grant"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False,
+        _("largest grant"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("The largest single stated amount of the project's grants; empty when none states one."),
     )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -258,15 +262,21 @@ class Project(NaturalKey, models.Model):
                 F("start_date"), F("title"), F("slug"), name="project_listed_start", condition=Q(is_published=True)
             ),
             models.Index(
-                Coalesce("start_date", Value(EARLIEST_DATE)).desc(), F("title"), F("slug"),
-                name="project_listed_start_desc", condition=Q(is_published=True),
+                Coalesce("start_date", Value(EARLIEST_DATE)).desc(),
+                F("title"),
+                F("slug"),
+                name="project_listed_start_desc",
+                condition=Q(is_published=True),
             ),
             models.Index(
                 F("largest_grant"), F("title"), F("slug"), name="project_listed_grant", condition=Q(is_published=True)
             ),
             models.Index(
-                Coalesce("largest_grant", Value(NO_GRANT)).desc(), F("title"), F("slug"),
-                name="project_listed_grant_desc", condition=Q(is_published=True),
+                Coalesce("largest_grant", Value(NO_GRANT)).desc(),
+                F("title"),
+                F("slug"),
+                name="project_listed_grant_desc",
+                condition=Q(is_published=True),
             ),
         ]
         constraints = [
@@ -282,13 +292,13 @@ class Project(NaturalKey, models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("projects:project_detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
-        # "Last updated" is what the public page shows; any save is an edit.
+        # "Catalogue entry last changed" is what the public page shows; any save is an edit.
         self.updated = timezone.now()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", args=[self.slug])
 
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
@@ -357,9 +367,7 @@ class Funding(NaturalKey, QuotedFact, models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["project", "donor"], name="funding_unique_project_donor"),
-            models.CheckConstraint(
-                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="funding_amount_positive"
-            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="funding_amount_positive"),
             # An amount needs its currency, and a currency without an amount means nothing.
             models.CheckConstraint(
                 condition=(Q(amount__isnull=True) & Q(currency=""))
@@ -486,8 +494,7 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
             models.CheckConstraint(condition=Q(qualifier__in=FigureQualifier.values), name="figure_qualifier_valid"),
             models.CheckConstraint(condition=Q(unit__in=FigureUnit.values), name="figure_unit_valid"),
             models.CheckConstraint(
-                condition=Q(period_start_precision__in=Precision.values)
-                & Q(period_end_precision__in=Precision.values),
+                condition=Q(period_start_precision__in=Precision.values) & Q(period_end_precision__in=Precision.values),
                 name="figure_period_precision_valid",
             ),
         ]
@@ -532,7 +539,7 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
         return self.value_high is not None and self.value_high != self.value_low
 
 
-class CatalogueGeneration(models.Model):
+class CatalogueGeneration(models.Model):  # noqa: DJ008 -- one row of bookkeeping, never shown
     """One row: a number bumped in the same transaction as every change to the catalogue.
 
     Cached pages are keyed by it (projects.caching). Kept in the database rather than in the cache so
@@ -595,6 +602,7 @@ def _declare_natural_key_dependencies():
         related = [model._meta.get_field(name) for name in model.natural_key_fields]
         dependencies = [field.remote_field.model._meta.label_lower for field in related if field.is_relation]
         if dependencies:
+
             def natural_key(self):
                 return NaturalKey.natural_key(self)
 

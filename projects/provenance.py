@@ -123,7 +123,11 @@ def marked_paragraph(paragraph, marks, label):
         pieces.append(
             format_html(
                 '<a class="source-mark" id="{}" href="#{}" title="{}">{}{}</a>',
-                mark.source_id, mark.facts[0].anchor, label(mark), others, paragraph[mark.start : mark.end],
+                mark.source_id,
+                mark.facts[0].anchor,
+                label(mark),
+                others,
+                paragraph[mark.start : mark.end],
             )
         )
         position = mark.end

@@ -5,7 +5,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-
 # PostgreSQL runs the query and reports real timings; SQLite can only say which indexes it would use.
 EXPLAIN = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "sqlite": "EXPLAIN QUERY PLAN "}
 

@@ -27,11 +27,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Lower
 
-
 # The ContextFigure columns the figure export (projects.exports) writes, besides its project's.
 EXPORTED_FIGURE_FIELDS = [
-    "key", "value_low", "value_high", "qualifier", "unit", "counts", "period_start", "period_end", "period_label",
-    "place", "source_sentence",
+    "key",
+    "value_low",
+    "value_high",
+    "qualifier",
+    "unit",
+    "counts",
+    "period_start",
+    "period_end",
+    "period_label",
+    "place",
+    "source_sentence",
 ]
 # What an empty sort key counts as in a descending sort, so it comes last: below any date, and below
 # any grant (amounts are positive: funding_amount_positive).
@@ -62,7 +70,9 @@ class NaturalKeyQuerySet(models.QuerySet):
         for name in self.model.natural_key_fields:
             field = self.model._meta.get_field(name)
             # A foreign key stands for its row's own natural key, flattened: ("croboweb", "inl").
-            names = [f"{name}__{part}" for part in field.related_model.natural_key_fields] if field.is_relation else [name]
+            names = (
+                [f"{name}__{part}" for part in field.related_model.natural_key_fields] if field.is_relation else [name]
+            )
             lookups.update((lookup, next(values)) for lookup in names)
         return self.get(**lookups)
 
@@ -128,8 +138,11 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         update() send no signals: call it yourself after them.
         """
         largest = (
-            rows_of(self.model, "fundings").objects.filter(project=OuterRef("pk"))
-            .values("project").annotate(largest=Max("amount")).values("largest")
+            rows_of(self.model, "fundings")
+            .objects.filter(project=OuterRef("pk"))
+            .values("project")
+            .annotate(largest=Max("amount"))
+            .values("largest")
         )
         derived = {"largest_grant": Subquery(largest)}
         if self._on_postgresql():
@@ -184,13 +197,15 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             Q(title__icontains=term)
             | Q(text__icontains=term)
             | Exists(
-                Funding.objects.filter(project=OuterRef("pk"))
-                .filter(Q(donor__name__icontains=term) | Q(donor__short_name__icontains=term))
+                Funding.objects.filter(project=OuterRef("pk")).filter(
+                    Q(donor__name__icontains=term) | Q(donor__short_name__icontains=term)
+                )
             )
             | Exists(areas.filter(project=OuterRef("pk"), area__name__icontains=term))
             | Exists(
-                Partnership.objects.filter(project=OuterRef("pk"))
-                .filter(Q(partner__name__icontains=term) | Q(partner__short_name__icontains=term))
+                Partnership.objects.filter(project=OuterRef("pk")).filter(
+                    Q(partner__name__icontains=term) | Q(partner__short_name__icontains=term)
+                )
             )
         )
 
@@ -266,7 +281,12 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             (relation, lookup, ids, candidates)
             for relation, lookup, ids, candidates in [
                 ("areas", "areas__in", area_ids, self.model.areas.through.objects.filter(area_id__in=area_ids)),
-                ("fundings", "fundings__donor__in", donor_ids, rows_of(self.model, "fundings").objects.filter(donor_id__in=donor_ids)),
+                (
+                    "fundings",
+                    "fundings__donor__in",
+                    donor_ids,
+                    rows_of(self.model, "fundings").objects.filter(donor_id__in=donor_ids),
+                ),
             ]
             if ids  # an aggregate filtered on an empty IN () matches nothing at all
         ]
@@ -406,13 +426,20 @@ class ContextFigureQuerySet(NaturalKeyQuerySet):
         own figure it is. Reads the rows already fetched when the queryset was evaluated (a page's rows): no
         query of its own then.
         """
+
         def fact(figure):
             # A period without an end is a single month: the same fact as one that ends where it starts.
             end = figure.period_end or figure.period_start
             end_precision = figure.period_end_precision if figure.period_end else figure.period_start_precision
             return (
-                figure.period_start or end, figure.period_start is None, figure.period_start_precision,
-                end, end_precision, figure.unit, figure.value_low, figure.value_high or figure.value_low,
+                figure.period_start or end,
+                figure.period_start is None,
+                figure.period_start_precision,
+                end,
+                end_precision,
+                figure.unit,
+                figure.value_low,
+                figure.value_high or figure.value_low,
                 figure.qualifier,
             )
 

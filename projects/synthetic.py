@@ -25,7 +25,6 @@ from .models import (
     SYNTHETIC_SLUG_PREFIX,
     Area,
     ContextFigure,
-    Currency,
     Donor,
     FigureQualifier,
     FigureUnit,
@@ -44,13 +43,35 @@ NAMED_MODELS = [model for model in CATALOGUE_MODELS if model is not Project and 
 
 STATUSES = [("Completed", 80), ("Ongoing", 15), ("Suspended", 5)]
 THEMES = [
-    "Border management", "Asylum and reception", "Counter-trafficking", "Labour migration",
-    "Migration and development", "Assisted voluntary return", "Migrant health", "Community support",
-    "Integration of refugees", "Migration data",
+    "Border management",
+    "Asylum and reception",
+    "Counter-trafficking",
+    "Labour migration",
+    "Migration and development",
+    "Assisted voluntary return",
+    "Migrant health",
+    "Community support",
+    "Integration of refugees",
+    "Migration data",
 ]
 PLACES = [
-    "Belgrade", "Subotica", "Preševo", "Šid", "Kikinda", "Bujanovac", "Niš", "Novi Sad", "Sombor",
-    "Obrenovac", "Dimitrovgrad", "Kanjiža", "Vranje", "Zaječar", "Sjenica", "Tutin", "Bosilegrad",
+    "Belgrade",
+    "Subotica",
+    "Preševo",
+    "Šid",
+    "Kikinda",
+    "Bujanovac",
+    "Niš",
+    "Novi Sad",
+    "Sombor",
+    "Obrenovac",
+    "Dimitrovgrad",
+    "Kanjiža",
+    "Vranje",
+    "Zaječar",
+    "Sjenica",
+    "Tutin",
+    "Bosilegrad",
 ]
 NEIGHBOURS = ["Hungary", "Croatia", "North Macedonia", "Bulgaria", "Bosnia and Herzegovina", "Montenegro", "Romania"]
 VERBS = ["Strengthening", "Supporting", "Improving", "Building capacities for", "Modernising", "Sustaining"]
@@ -66,8 +87,20 @@ FILLER = [
     "Mobile teams visited reception centres and transit points every week.",
     "The project closed with a conference that presented its results to the public.",
 ]
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December"]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def synthetic_condition(model):
@@ -132,7 +165,9 @@ class ProjectMaker:
         if rng.random() < 0.35:
             sentences.append(f"It worked along the border with {rng.choice(NEIGHBOURS)}, where most migrants cross.")
         if start:
-            sentences.append(f"It started in {month_label(start)}" + (f" and lasted {duration} months." if duration else "."))
+            sentences.append(
+                f"It started in {month_label(start)}" + (f" and lasted {duration} months." if duration else ".")
+            )
         sentences += rng.sample(FILLER, 2)
         paragraphs = [" ".join(sentences)]
 
@@ -258,7 +293,11 @@ def seed_synthetic(project_count, *, seed=0, batch_size=2000, dry_run=False, pro
             if progress:
                 progress(counts["projects"], project_count)
         report.counts = {
-            "statuses": len(statuses), "areas": len(areas), "donors": len(donors), "partners": len(partners), **counts,
+            "statuses": len(statuses),
+            "areas": len(areas),
+            "donors": len(donors),
+            "partners": len(partners),
+            **counts,
         }
         # Bulk inserts send no signals: what they would have done, once, in the same transaction.
         Project.objects.filter(synthetic_condition(Project)).refresh_derived()
@@ -270,8 +309,10 @@ def seed_synthetic(project_count, *, seed=0, batch_size=2000, dry_run=False, pro
 
 def count_synthetic():
     """{"projects": n, ...}: the synthetic rows in the database, per model."""
-    return {model._meta.verbose_name_plural: model.objects.filter(synthetic_condition(model)).count()
-            for model in [Project, *PROJECT_FACT_MODELS, *NAMED_MODELS]}
+    return {
+        model._meta.verbose_name_plural: model.objects.filter(synthetic_condition(model)).count()
+        for model in [Project, *PROJECT_FACT_MODELS, *NAMED_MODELS]
+    }
 
 
 def remove_synthetic(dry_run=False):
@@ -291,11 +332,13 @@ def remove_synthetic(dry_run=False):
     # Rows that point at a synthetic project, or at a synthetic area, donor or partner (staff could
     # have linked one to a real project), go first, so no reference is left dangling.
     references = [
-        (Project.areas.through, "area_id", Area), (Funding, "donor_id", Donor), (Partnership, "partner_id", Partner),
+        (Project.areas.through, "area_id", Area),
+        (Funding, "donor_id", Donor),
+        (Partnership, "partner_id", Partner),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         real_projects_linked = set()
-        for model, column, named in references:
+        for model, column, _named in references:
             real_projects_linked.update(
                 model.objects.filter(**{f"{column.removesuffix('_id')}__slug__startswith": SYNTHETIC_SLUG_PREFIX})
                 .exclude(project__slug__startswith=SYNTHETIC_SLUG_PREFIX)

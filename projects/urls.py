@@ -1,4 +1,5 @@
 """Public URLs. They are a contract: stable and shareable; change none without a redirect."""
+
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
@@ -24,10 +25,17 @@ urlpatterns = [
 unprefixed_urlpatterns = [
     path("projects/export.csv", views.ProjectExportView.as_view(file_format="csv"), name="project_export_csv"),
     path("projects/export.json", views.ProjectExportView.as_view(file_format="json"), name="project_export_json"),
-    path("projects/<slug:slug>/cite.bib", views.ProjectCitationView.as_view(file_format="bib"), name="project_cite_bib"),
-    path("projects/<slug:slug>/cite.ris", views.ProjectCitationView.as_view(file_format="ris"), name="project_cite_ris"),
-    path("projects/<slug:slug>/cite.json", views.ProjectCitationView.as_view(file_format="json"),
-         name="project_cite_json"),
+    path(
+        "projects/<slug:slug>/cite.bib", views.ProjectCitationView.as_view(file_format="bib"), name="project_cite_bib"
+    ),
+    path(
+        "projects/<slug:slug>/cite.ris", views.ProjectCitationView.as_view(file_format="ris"), name="project_cite_ris"
+    ),
+    path(
+        "projects/<slug:slug>/cite.json",
+        views.ProjectCitationView.as_view(file_format="json"),
+        name="project_cite_json",
+    ),
     path("context/export.csv", views.ContextExportView.as_view(file_format="csv"), name="context_export_csv"),
     path("context/export.json", views.ContextExportView.as_view(file_format="json"), name="context_export_json"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

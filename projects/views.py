@@ -13,9 +13,9 @@ from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from . import citations, exports, provenance
+from .changes import public_changes
 from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
-from .changes import public_changes
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
 
@@ -37,9 +37,7 @@ class HomeView(TemplateView):
         published = Project.objects.published()
         # The earliest dated figures (Meta.ordering), at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
-        figures = (
-            ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]
-        ).key_figures()
+        figures = (ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]).key_figures()
         per_donor = Funding.objects.published().totals_by_currency("donor__name")
         return super().get_context_data(
             project_count=published.count(),
@@ -47,7 +45,8 @@ class HomeView(TemplateView):
             totals=Funding.objects.published().totals_by_currency(),
             funding_charts=funding_charts(
                 # The donor's name, as the table beside the chart and the rest of the page give it.
-                (row["currency"], row["donor__name"], row["total"]) for row in per_donor
+                (row["currency"], row["donor__name"], row["total"])
+                for row in per_donor
             ),
             per_donor=per_donor,
             key_figures=figures,
@@ -129,7 +128,10 @@ class ProjectExportView(View):
                 for message in messages
             ]
             return HttpResponseBadRequest(
-                _("The export could not be made. Fix these parameters and try again:") + "\n" + "\n".join(problems) + "\n",
+                _("The export could not be made. Fix these parameters and try again:")
+                + "\n"
+                + "\n".join(problems)
+                + "\n",
                 content_type="text/plain; charset=utf-8",
             )
         projects = filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE)
@@ -170,9 +172,11 @@ class ProjectDetailView(DetailView):
         project = self.object
         url = self.request.build_absolute_uri(project.get_absolute_url())
         for figure in project.figures.all():  # the prefetched rows the template lists
-            figure.citation = citations.rendered(citations.figure_item(
-                figure, citations.figure_in_words(figure), f"{url}#{citations.figure_anchor(figure)}"
-            ))
+            figure.citation = citations.rendered(
+                citations.figure_item(
+                    figure, citations.figure_in_words(figure), f"{url}#{citations.figure_anchor(figure)}"
+                )
+            )
         # The sentences the facts quote, marked where they stand in the verbatim text (projects.provenance).
         paragraphs = project.paragraphs
         marks = provenance.locate(paragraphs, provenance.facts_of(project))
@@ -306,7 +310,9 @@ class DonorDetailView(ListOfOneObjectView):
     queryset = Donor.objects.listed()
 
     def get_rows(self, donor):
-        return Funding.objects.published().filter(donor=donor).select_related("project").order_by("project__title", "pk")
+        return (
+            Funding.objects.published().filter(donor=donor).select_related("project").order_by("project__title", "pk")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -361,6 +367,7 @@ def healthz(request):
     except DatabaseError:
         # A failed check must not poison the next one: drop the broken connection.
         connection.close_if_unusable_or_obsolete()
-        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503,
-                            headers={"Cache-Control": "no-store"})
+        return JsonResponse(
+            {"status": "unavailable", "database": "unavailable"}, status=503, headers={"Cache-Control": "no-store"}
+        )
     return JsonResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})

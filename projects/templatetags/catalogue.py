@@ -71,7 +71,7 @@ def number(value):
 
 @register.filter
 def figure_value(figure):
-    """"more than 700,000", "some 4,000", "6,000–7,000" (an en dash between the ends of a range)."""
+    """ "more than 700,000", "some 4,000", "6,000–7,000" (an en dash between the ends of a range)."""
     value = group_digits(figure.value_low)
     if figure.is_range:
         value += "–" + group_digits(figure.value_high)
@@ -82,7 +82,7 @@ def figure_value(figure):
 
 @register.filter
 def figure_with_unit(figure):
-    """"6,000–7,000 people per day"."""
+    """ "6,000–7,000 people per day"."""
     return f"{figure_value(figure)} {figure.get_unit_display()}"
 
 

@@ -418,12 +418,15 @@ def test_donor_autocomplete_is_closed_to_anonymous_visitors(client):
 # Hostile values: refused with a message, and what is saved is shown escaped ---------------------------------
 
 
-@pytest.mark.parametrize("amount, says", [
-    ("100000000000000000000", "Ensure that there are no more than 14 digits in total."),
-    ("650,000", "Enter a number."),
-    ("twelve", "Enter a number."),
-    ("0", "The amount must be greater than zero"),
-])
+@pytest.mark.parametrize(
+    "amount, says",
+    [
+        ("100000000000000000000", "Ensure that there are no more than 14 digits in total."),
+        ("650,000", "Enter a number."),
+        ("twelve", "Enter a number."),
+        ("0", "The amount must be greater than zero"),
+    ],
+)
 def test_the_change_form_refuses_an_absurd_or_malformed_amount(admin_client, amount, says):
     project = make_project("Border help", text=TEXT)
     data = project_form_data(project, **inline_rows("fundings", funding_row(make_donor(), amount=amount)))
@@ -464,9 +467,15 @@ def test_script_tags_saved_by_staff_are_shown_escaped_on_every_page(admin_client
     make_funding(project, donor)
     assert admin_client.post(change_url(project), project_form_data(project, places=script)).status_code == 302
 
-    for page in [admin_client.get(change_url(project)), admin_client.get(CHANGELIST), client.get("/"),
-                 client.get("/projects/"), client.get(project.get_absolute_url()), client.get("/donors/"),
-                 client.get(donor.get_absolute_url())]:
+    for page in [
+        admin_client.get(change_url(project)),
+        admin_client.get(CHANGELIST),
+        client.get("/"),
+        client.get("/projects/"),
+        client.get(project.get_absolute_url()),
+        client.get("/donors/"),
+        client.get(donor.get_absolute_url()),
+    ]:
         html = page.content.decode()
         assert page.status_code == 200
         assert script not in html

@@ -32,8 +32,11 @@ def history():
     """Every revision and version, as comparable values (keys included: restores depend on them)."""
     return (
         list(Revision.objects.order_by("pk").values_list("pk", "date_created", "user__username", "comment")),
-        list(Version.objects.order_by("pk").values_list(
-            "pk", "revision_id", "object_id", "content_type__model", "serialized_data")),
+        list(
+            Version.objects.order_by("pk").values_list(
+                "pk", "revision_id", "object_id", "content_type__model", "serialized_data"
+            )
+        ),
     )
 
 
@@ -60,16 +63,14 @@ def edited_catalogue():
     client = Client()
     client.force_login(editor)
     project = Project.objects.get(slug=EU_PROJECT)
-    form = form_fields(client.get(reverse("admin:projects_project_change", args=[project.pk])).content,
-                       "project_form")
+    form = form_fields(client.get(reverse("admin:projects_project_change", args=[project.pk])).content, "project_form")
     amount = next(name for name in form if name.startswith("fundings-") and name.endswith("-amount"))
     edit_as(client, project, title="EU support to border management (edited)", **{amount: "1000001.00"})
     edit_as(client, Donor.objects.get(slug="iom-international-development-fund"), short_name="IDF")
     return client
 
 
-def test_a_backup_restored_into_an_empty_database_gives_back_the_catalogue_and_its_history(edited_catalogue,
-                                                                                           tmp_path):
+def test_a_backup_restored_into_an_empty_database_gives_back_the_catalogue_and_its_history(edited_catalogue, tmp_path):
     catalogue_before, history_before = export(), history()
     backup = tmp_path / "backup.json"
     export("--with-history", "--output", str(backup))

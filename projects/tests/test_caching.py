@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory

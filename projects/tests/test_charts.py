@@ -119,14 +119,19 @@ def test_a_donor_with_no_stated_amount_has_no_chart(client):
 def test_funding_charts_put_each_currency_on_its_own_labelled_scale_largest_first_and_skip_lone_values():
     drawn = funding_charts(
         [
-            ("USD", "B", Decimal("100")), ("EUR", "A", Decimal("50")), ("USD", "C", Decimal("400")),
-            ("USD", "D", None), ("GBP", "E", Decimal("7")), ("GBP", "F", Decimal("3")),
+            ("USD", "B", Decimal("100")),
+            ("EUR", "A", Decimal("50")),
+            ("USD", "C", Decimal("400")),
+            ("USD", "D", None),
+            ("GBP", "E", Decimal("7")),
+            ("GBP", "F", Decimal("3")),
         ]
     )
     assert [chart.currency for chart in drawn] == ["GBP", "USD"]  # EUR: a single amount
     usd = drawn[1]
     assert [(bar.label, bar.width, bar.amount) for bar in usd.bars] == [
-        ("C", "80.00%", "USD 400"), ("B", "20.00%", "USD 100")
+        ("C", "80.00%", "USD 400"),
+        ("B", "20.00%", "USD 100"),
     ]
     assert [text for _x, text, _anchor in usd.ticks] == ["0", "250", "500"]
     assert [bar.amount_inside for bar in usd.bars] == [True, False]
@@ -134,8 +139,10 @@ def test_funding_charts_put_each_currency_on_its_own_labelled_scale_largest_firs
 
 def test_a_long_label_wraps_between_words_instead_of_being_cut():
     (chart,) = funding_charts(
-        [("USD", "International Narcotics and Law Enforcement Affairs, US State Department", Decimal("2")),
-         ("USD", "Short", Decimal("1"))]
+        [
+            ("USD", "International Narcotics and Law Enforcement Affairs, US State Department", Decimal("2")),
+            ("USD", "Short", Decimal("1")),
+        ]
     )
     lines = [line for _y, line in chart.bars[0].label_lines]
     assert " ".join(lines) == "International Narcotics and Law Enforcement Affairs, US State Department"
@@ -155,7 +162,11 @@ def test_the_timeline_gives_each_kind_of_figure_its_own_panel_and_scale_and_no_p
     # "Centres" was a chart of one dot (18, January 2017; the other 18 has no date): the table says it.
     assert list(drawn) == ["People per day", "People over a period (total)", "People at one time"]
     tops = {kind: chart["texts"][0] for kind, chart in drawn.items()}
-    assert tops == {"People per day": "10,000", "People over a period (total)": "1,000,000", "People at one time": "10,000"}
+    assert tops == {
+        "People per day": "10,000",
+        "People over a period (total)": "1,000,000",
+        "People at one time": "10,000",
+    }
     assert "18 centres" in page_text(client.get(HOME))
 
 
@@ -214,7 +225,10 @@ def test_mid_2015_is_drawn_as_an_approximate_start_never_from_january(client, ca
 
 def test_a_period_with_no_stated_start_is_dashed_up_to_its_end(client, catalogue):
     chart = panels(client.get(HOME))["People over a period (total)"]
-    assert spans(chart)[2:] == [("chart__span chart__span--loose", "0.00%", "56.00%"), ("chart__span", "56.00%", "60.00%")]
+    assert spans(chart)[2:] == [
+        ("chart__span chart__span--loose", "0.00%", "56.00%"),
+        ("chart__span", "56.00%", "60.00%"),
+    ]
     assert "A dashed stretch is a start the text gives only loosely" in page_text(client.get(HOME))
 
 
@@ -241,7 +255,14 @@ def test_there_is_no_timeline_without_two_dated_figures_of_a_kind(client):
 
 def test_nice_ceiling_rounds_up_to_one_two_or_five_times_a_power_of_ten():
     assert [nice_ceiling(value) for value in (1, 7, 18, 20, 21, 7000, 8000, 700000)] == [
-        1, 10, 20, 20, 50, 10000, 10000, 1000000
+        1,
+        10,
+        20,
+        20,
+        50,
+        10000,
+        10000,
+        1000000,
     ]
 
 

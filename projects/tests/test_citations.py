@@ -127,8 +127,9 @@ def test_a_citation_file_is_kept_by_the_page_cache_like_a_page(client, django_as
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_citation_file_makes_one_query_of_its_own_whatever_the_entry_holds(client, django_assert_num_queries,
-                                                                          file_format):
+def test_a_citation_file_makes_one_query_of_its_own_whatever_the_entry_holds(
+    client, django_assert_num_queries, file_format
+):
     """Guards against N+1 in the citation files: 1 + 1, the catalogue generation, then the entry's slug, title and
     last change; its figures, grants and areas are not read."""
     project = make_project()
@@ -196,9 +197,17 @@ def test_every_figure_has_its_anchor_and_a_citation_that_points_at_it(client, ca
 
 def test_a_figure_citation_says_the_figure_in_words(client):
     project = make_project("Open Communities", text="As of 2016 some 4,000 migrants were in Serbia.")
-    make_figure(project, key="in-serbia", value_low=4000, qualifier="about", counts="migrants in Serbia",
-                period_label="As of 2016", period_start=datetime.date(2016, 1, 1), place="Serbia",
-                source_sentence="As of 2016 some 4,000 migrants were in Serbia.")
+    make_figure(
+        project,
+        key="in-serbia",
+        value_low=4000,
+        qualifier="about",
+        counts="migrants in Serbia",
+        period_label="As of 2016",
+        period_start=datetime.date(2016, 1, 1),
+        place="Serbia",
+        source_sentence="As of 2016 some 4,000 migrants were in Serbia.",
+    )
 
     page = client.get(project.get_absolute_url()).content.decode()
 

@@ -69,7 +69,8 @@ def records():
 def position(data, model, **fields):
     """The 0-based index of the one record of `model` whose fields include `fields`."""
     found = [
-        index for index, item in enumerate(data)
+        index
+        for index, item in enumerate(data)
         if item["model"] == model and all(item["fields"].get(name) == value for name, value in fields.items())
     ]
     assert len(found) == 1, (model, fields, found)
@@ -105,11 +106,14 @@ def test_reload_loads_the_relations_by_slug():
     reload()
     croboweb = Project.objects.get(slug=CROBOWEB)
     assert sorted(croboweb.areas.values_list("slug", flat=True)) == [
-        "border-management", "counter-smuggling-and-trafficking"
+        "border-management",
+        "counter-smuggling-and-trafficking",
     ]
     funding = croboweb.fundings.get()
     assert (funding.donor.slug, str(funding.amount), funding.currency) == (
-        "inl-us-state-department", "650000.00", "USD"
+        "inl-us-state-department",
+        "650000.00",
+        "USD",
     )
 
 
@@ -371,10 +375,30 @@ def script_in_a_slug(data):
 
 
 CORRUPTIONS = [
-    truncated, invalid_json, unknown_field, bad_decimal_amount, missing_donor, duplicated_object, negative_amount,
-    zero_amount, sentence_not_in_text, high_below_low, unknown_model, empty_file, not_a_list, not_utf8,
-    binary_garbage, object_without_fields, missing_title, overlong_title, unknown_currency, impossible_date,
-    period_backwards, areas_not_a_list, grant_for_a_missing_project, script_in_a_slug,
+    truncated,
+    invalid_json,
+    unknown_field,
+    bad_decimal_amount,
+    missing_donor,
+    duplicated_object,
+    negative_amount,
+    zero_amount,
+    sentence_not_in_text,
+    high_below_low,
+    unknown_model,
+    empty_file,
+    not_a_list,
+    not_utf8,
+    binary_garbage,
+    object_without_fields,
+    missing_title,
+    overlong_title,
+    unknown_currency,
+    impossible_date,
+    period_backwards,
+    areas_not_a_list,
+    grant_for_a_missing_project,
+    script_in_a_slug,
 ]
 
 

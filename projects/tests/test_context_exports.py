@@ -41,8 +41,10 @@ def test_the_figure_exports_live_outside_any_language_prefix():
 
 
 def test_the_figure_exports_are_streamed_files_with_their_type_and_a_filename(client, catalogue):
-    for url, content_type, name in [(CSV, "text/csv; charset=utf-8", "csv"),
-                                    (JSON, "application/json; charset=utf-8", "json")]:
+    for url, content_type, name in [
+        (CSV, "text/csv; charset=utf-8", "csv"),
+        (JSON, "application/json; charset=utf-8", "json"),
+    ]:
         response = client.get(url)
         assert response.streaming
         assert response["Content-Type"] == content_type
@@ -88,7 +90,9 @@ def test_the_json_export_has_one_object_per_published_figure_with_codes_beside_l
     assert centres["qualifier"] == {"code": "exact", "label": "exactly"}
     assert centres["unit"] == {"code": "centres", "label": "centres"}
     assert centres["period"] == {
-        "start": "2017-01-01", "end": "2017-01-01", "precision": {"code": "month", "label": "Month"},
+        "start": "2017-01-01",
+        "end": "2017-01-01",
+        "precision": {"code": "month", "label": "Month"},
         "label": "January 2017",
     }
     assert centres["project"] == {
@@ -101,7 +105,9 @@ def test_the_json_export_has_one_object_per_published_figure_with_codes_beside_l
 
 
 def test_both_figure_exports_list_the_same_figures_in_the_context_page_order(client, catalogue):
-    expected = [(figure.project.slug, figure.key) for figure in ContextFigure.objects.published().select_related("project")]
+    expected = [
+        (figure.project.slug, figure.key) for figure in ContextFigure.objects.published().select_related("project")
+    ]
 
     assert [(row["project_slug"], row["figure_key"]) for row in csv_rows(client)] == expected
     assert [(figure["project"]["slug"], figure["key"]) for figure in json_figures(client)] == expected
@@ -112,8 +118,18 @@ def test_what_the_text_does_not_state_is_empty_or_null_never_zero(client):
     make_figure(project, key="undated", value_low=4000, qualifier="about", source_sentence=project.text)
 
     (row,) = csv_rows(client)
-    assert [row[name] for name in ("value_high", "period_start", "period_end", "period_precision",
-                                   "period_precision_label", "period_label", "place")] == [""] * 7
+    assert [
+        row[name]
+        for name in (
+            "value_high",
+            "period_start",
+            "period_end",
+            "period_precision",
+            "period_precision_label",
+            "period_label",
+            "place",
+        )
+    ] == [""] * 7
     (figure,) = json_figures(client)
     assert figure["value_high"] is None and figure["place"] is None
     assert figure["period"] == {"start": None, "end": None, "precision": None, "label": None}
@@ -121,12 +137,23 @@ def test_what_the_text_does_not_state_is_empty_or_null_never_zero(client):
 
 def test_a_range_gives_its_high_value(client):
     project = make_project("Route", text="6,000 - 7,000 people per day in October 2015.")
-    make_figure(project, key="october", value_low=6000, value_high=7000, unit="people_per_day",
-                period_start=datetime.date(2015, 10, 1), period_end=datetime.date(2015, 10, 1))
+    make_figure(
+        project,
+        key="october",
+        value_low=6000,
+        value_high=7000,
+        unit="people_per_day",
+        period_start=datetime.date(2015, 10, 1),
+        period_end=datetime.date(2015, 10, 1),
+    )
 
     (row,) = csv_rows(client)
-    assert (row["value"], row["value_high"], row["unit"], row["unit_label"]) == ("6000", "7000", "people_per_day",
-                                                                                 "people per day")
+    assert (row["value"], row["value_high"], row["unit"], row["unit_label"]) == (
+        "6000",
+        "7000",
+        "people_per_day",
+        "people per day",
+    )
     assert json_figures(client)[0]["value_high"] == 7000
 
 
@@ -140,12 +167,17 @@ def test_the_figure_exports_leave_out_the_figures_of_unpublished_projects(client
 
 def test_a_figure_text_that_starts_like_a_formula_stays_text_in_a_spreadsheet(client):
     project = make_project("=cmd|' /C calc'!A0", slug="formula", text="@SUM(1) migrants, -2 of them.")
-    make_figure(project, key="formula", counts="=1+1", place="+Serbia", period_label="-2015",
-                source_sentence="@SUM(1) migrants")
+    make_figure(
+        project, key="formula", counts="=1+1", place="+Serbia", period_label="-2015", source_sentence="@SUM(1) migrants"
+    )
 
     (row,) = csv_rows(client)
     assert [row[name] for name in ("project_title", "counts", "place", "period_label", "sentence")] == [
-        "'=cmd|' /C calc'!A0", "'=1+1", "'+Serbia", "'-2015", "'@SUM(1) migrants",
+        "'=cmd|' /C calc'!A0",
+        "'=1+1",
+        "'+Serbia",
+        "'-2015",
+        "'@SUM(1) migrants",
     ]
     (figure,) = json_figures(client)
     assert figure["counts"] == "=1+1"  # JSON is data: kept as it is
@@ -160,8 +192,9 @@ def test_the_context_page_links_to_both_figure_exports(client, catalogue):
 
 @pytest.mark.parametrize("size", [3, 30])
 @pytest.mark.parametrize("export", [CSV, JSON])
-def test_a_figure_export_makes_the_same_queries_whatever_the_number_of_figures(client, django_assert_num_queries,
-                                                                               size, export):
+def test_a_figure_export_makes_the_same_queries_whatever_the_number_of_figures(
+    client, django_assert_num_queries, size, export
+):
     """Guards against N+1 in the figure exports: 1 + 1, the catalogue generation (the page cache asks before it
     sees the export is streamed), then the figures with their projects' slugs and titles in one query."""
     project = make_project()

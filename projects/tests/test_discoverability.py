@@ -22,7 +22,10 @@ CROBOWEB = "/projects/croboweb-cross-border-cooperation/"
 def head_tags(response):
     """{"description": ..., "og:title": ..., "canonical": ...}: the page's meta and link tags, unescaped."""
     page = response.content.decode()
-    tags = {name: html.unescape(value) for name, value in re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', page)}
+    tags = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', page)
+    }
     canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', page)
     if canonical:
         tags["canonical"] = html.unescape(canonical[0])
@@ -94,8 +97,16 @@ def test_sitemap_and_robots_live_outside_any_language_prefix():
 
 # Meta description, canonical link and Open Graph -----------------------------------------------------------------
 
-PAGES = ["/", "/projects/", CROBOWEB, "/donors/", "/donors/european-union/", "/areas/", "/areas/border-management/",
-         "/context/"]
+PAGES = [
+    "/",
+    "/projects/",
+    CROBOWEB,
+    "/donors/",
+    "/donors/european-union/",
+    "/areas/",
+    "/areas/border-management/",
+    "/context/",
+]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -147,11 +158,13 @@ def test_a_project_page_describes_the_project_in_schema_org_json_ld(client, cata
     assert data["@type"] == "Project"
     assert data["name"] == "Strenthening Cross-Border Cooperation Along the Western Balkan Route (CROBOWEB)"
     assert data["url"] == f"http://testserver{CROBOWEB}"
-    assert data["funder"] == [{
-        "@type": "Organization",
-        "name": "International Narcotics and Law Enforcement Affairs, US State Department",
-        "url": "http://testserver/donors/inl-us-state-department/",
-    }]
+    assert data["funder"] == [
+        {
+            "@type": "Organization",
+            "name": "International Narcotics and Law Enforcement Affairs, US State Department",
+            "url": "http://testserver/donors/inl-us-state-department/",
+        }
+    ]
     assert data["funding"][0]["amount"] == {"@type": "MonetaryAmount", "currency": "USD", "value": "650000.00"}
     assert data["keywords"] == ["Border management", "Counter-smuggling and trafficking"]
     assert data["areaServed"] == ["Serbia", "FYRM", "Greece"]
@@ -185,6 +198,8 @@ def test_only_project_pages_carry_json_ld_and_no_page_has_an_executable_inline_s
     for url in PAGES:
         response = client.get(url)
         # A script from a file of ours (src=, allowed by script-src 'self') is not inline.
-        inline_scripts = [attrs for attrs in re.findall(r"<script([^>]*)>", response.content.decode()) if " src=" not in attrs]
+        inline_scripts = [
+            attrs for attrs in re.findall(r"<script([^>]*)>", response.content.decode()) if " src=" not in attrs
+        ]
         assert inline_scripts == ([' type="application/ld+json"'] if url == CROBOWEB else []), url
     assert "script-src 'self'" in client.get(CROBOWEB)["Content-Security-Policy"]

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import dj_database_url
+import pytest
 from django.conf import settings
 
 pytestmark = pytest.mark.system  # starts gunicorn (and nginx) in subprocesses

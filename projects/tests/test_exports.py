@@ -86,7 +86,9 @@ def test_the_csv_export_has_one_row_per_project_with_codes_beside_labels(client,
     increasing = rows["increasing-capacities-irregular-migration"]
     assert (increasing["start_date"], increasing["start_precision"]) == ("2015-09-01", "month")
     assert increasing["duration_months"] == ""  # not stated: empty, never 0
-    assert increasing["editorial_note"] == "The source page ends here; it does not list the two components it announces."
+    assert (
+        increasing["editorial_note"] == "The source page ends here; it does not list the two components it announces."
+    )
 
 
 def test_the_json_export_carries_the_editorial_note_apart_from_the_text_and_null_when_there_is_none(client, catalogue):
@@ -134,8 +136,15 @@ def test_what_the_text_does_not_state_is_empty_or_null_never_zero(client):
 
 
 def test_the_exports_list_exactly_the_filtered_projects_the_page_lists_in_its_order(client, catalogue):
-    for query in ["", "donor=european-union&donor=inl-us-state-department", "area=asylum-and-reception&sort=-title",
-                  "q=border", "currency=USD&min_amount=200000", "q=migrants&sort=-start", "status=completed&sort=amount"]:
+    for query in [
+        "",
+        "donor=european-union&donor=inl-us-state-department",
+        "area=asylum-and-reception&sort=-title",
+        "q=border",
+        "currency=USD&min_amount=200000",
+        "q=migrants&sort=-start",
+        "status=completed&sort=amount",
+    ]:
         page = listed_titles(client.get(f"{LIST}?{query}"))
         assert [row["title"] for row in csv_rows(client, query)] == page, query
         assert [project["title"] for project in json_export(client, query)["projects"]] == page, query
@@ -161,12 +170,12 @@ def test_the_json_source_names_the_list_with_the_same_filters(client, catalogue)
 
 
 def test_a_text_that_starts_like_a_formula_stays_text_in_a_spreadsheet(client):
-    make_project("=HYPERLINK(\"http://example.com\")", slug="formula", areas=[make_area("+Area", slug="plus")])
+    make_project('=HYPERLINK("http://example.com")', slug="formula", areas=[make_area("+Area", slug="plus")])
     (row,) = csv_rows(client)
-    assert row["title"] == "'=HYPERLINK(\"http://example.com\")"
+    assert row["title"] == '\'=HYPERLINK("http://example.com")'
     assert row["area_names"] == "'+Area"
     (record,) = json_export(client)["projects"]
-    assert record["title"] == "=HYPERLINK(\"http://example.com\")"  # JSON is data: kept as it is
+    assert record["title"] == '=HYPERLINK("http://example.com")'  # JSON is data: kept as it is
 
 
 def test_the_csv_export_keeps_commas_quotes_and_line_breaks_inside_cells(client):
@@ -251,7 +260,9 @@ def test_odd_search_parameters_on_the_list_answer_200_400_or_404(client, two_pro
 
 @pytest.mark.parametrize("size", [3, 30])
 @pytest.mark.parametrize("export", [CSV, JSON])
-def test_an_export_makes_the_same_queries_whatever_the_number_of_projects(client, django_assert_num_queries, size, export):
+def test_an_export_makes_the_same_queries_whatever_the_number_of_projects(
+    client, django_assert_num_queries, size, export
+):
     """Guards against N+1 in the exports: rows come in chunks with their areas and grants prefetched per chunk.
 
     1 + 3: the catalogue generation (the page cache asks before it sees the export is streamed), then

@@ -29,7 +29,11 @@ def counts(choices):
 def catalogue_of_four(db):
     """Four published projects and a hidden one, with donors, areas, statuses and grants in two currencies."""
     completed, ongoing = make_status("Completed"), make_status("Ongoing", order=2)
-    eu, inl, iom = make_donor("European Union", slug="eu"), make_donor("INL", slug="inl"), make_donor("IOM Fund", slug="iom")
+    eu, inl, iom = (
+        make_donor("European Union", slug="eu"),
+        make_donor("INL", slug="inl"),
+        make_donor("IOM Fund", slug="iom"),
+    )
     make_donor("Unused Donor", slug="unused")
     border, asylum = make_area("Border management", slug="border"), make_area("Asylum and reception", slug="asylum")
     make_area("Empty Area", slug="empty")
@@ -186,7 +190,11 @@ def test_the_canonical_url_puts_parameters_in_a_fixed_order_with_slugs_sorted_on
     other = canonical(client, "donor=eu&area=border&donor=inl&q=police%20training&min_amount=10&sort=-amount")
     assert one == other
     assert parse_qsl(urlsplit(one).query) == [
-        ("q", "police training"), ("donor", "eu"), ("donor", "inl"), ("area", "border"), ("min_amount", "10"),
+        ("q", "police training"),
+        ("donor", "eu"),
+        ("donor", "inl"),
+        ("area", "border"),
+        ("min_amount", "10"),
         ("sort", "-amount"),
     ]
 

@@ -26,10 +26,13 @@ NOTE = "The source page ends here; it does not list the two components it announ
 def home_rows(response):
     """{(figure, when): cited by} from the home page's table of figures."""
     html = response.content.decode()
-    table = html[html.index('aria-labelledby="context"'):]
+    table = html[html.index('aria-labelledby="context"') :]
     rows = {}
     for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]:
-        cells = [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        cells = [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+        ]
         figure, _counts, when, cited_by = cells
         rows[(figure, when)] = cited_by
     return rows
@@ -56,11 +59,19 @@ def test_figures_that_differ_only_in_qualifier_or_period_precision_are_two_facts
     july = datetime.date(2015, 7, 1)
     make_figure(project, value_low=700000, qualifier="more_than", period_start=july, period_end=march)
     make_figure(other, value_low=700000, qualifier="about", period_start=july, period_end=march)
-    make_figure(other, value_low=700000, qualifier="more_than", period_start=july, period_end=march,
-                period_start_precision=Precision.APPROXIMATE)
+    make_figure(
+        other,
+        value_low=700000,
+        qualifier="more_than",
+        period_start=july,
+        period_end=march,
+        period_start_precision=Precision.APPROXIMATE,
+    )
     facts = ContextFigure.objects.select_related("project").key_figures()
     assert sorted(tuple(p.title for p in projects) for _figure, projects in facts) == [
-        ("One Project",), ("Other Project",), ("Other Project",)
+        ("One Project",),
+        ("Other Project",),
+        ("Other Project",),
     ]
 
 
@@ -68,7 +79,7 @@ def test_figures_that_agree_in_everything_are_one_fact_crediting_each_project_th
     january = datetime.date(2017, 1, 1)
     for title in ("One Project", "Other Project"):
         make_figure(make_project(title), value_low=4000, qualifier="about", period_start=january, period_end=january)
-    (figure, projects), = ContextFigure.objects.select_related("project").key_figures()
+    ((figure, projects),) = ContextFigure.objects.select_related("project").key_figures()
     assert [p.title for p in projects] == ["One Project", "Other Project"]
 
 
@@ -83,8 +94,11 @@ def test_a_figure_with_only_an_end_is_dated_and_sorted_by_it():
 
 def test_an_approximate_month_says_about_and_never_claims_the_month():
     assert partial_date(datetime.date(2015, 7, 1), Precision.APPROXIMATE) == "about July 2015"
-    figure = ContextFigure(period_start=datetime.date(2015, 7, 1), period_start_precision=Precision.APPROXIMATE,
-                           period_end=datetime.date(2016, 3, 1))
+    figure = ContextFigure(
+        period_start=datetime.date(2015, 7, 1),
+        period_start_precision=Precision.APPROXIMATE,
+        period_end=datetime.date(2016, 3, 1),
+    )
     assert figure_period(figure) == "about July 2015 to March 2016"
 
 
@@ -100,7 +114,7 @@ def test_the_editorial_note_follows_the_verbatim_text_apart_from_it(client, cata
     note = html.index('<aside class="editorial-note"')
     assert prose_end < note
     # Not inside the verbatim text's block, and said to be the catalogue's, not the source's.
-    prose = html[html.index('<div class="prose"'):note]
+    prose = html[html.index('<div class="prose"') : note]
     assert NOTE not in prose and prose.count("</div>") >= 1
     text = page_text(client.get(INCREASING))
     assert f"Editorial note Not part of the source text: the catalogue’s remark. {NOTE}" in text
@@ -132,10 +146,11 @@ def test_the_portal_prose_no_longer_speaks_of_communities_that_host_migrants(cli
 
 
 def test_an_undated_figure_keeps_the_text_word_and_the_portal_says_there_is_no_date(client, catalogue):
-    cards = figure_cards(client.get(reverse("projects:project_detail", args=["open-communities-successful-communities"])))
+    cards = figure_cards(
+        client.get(reverse("projects:project_detail", args=["open-communities-successful-communities"]))
+    )
     undated = {card["value"]: card["When"] for card in cards if "no date" in card["When"]}
     assert list(undated.values()) == ["Nowadays (the text gives no date)"] * 2, cards
-
 
 
 def test_the_serbian_page_says_the_note_is_the_catalogue_s_and_marks_its_english_words(catalogue):

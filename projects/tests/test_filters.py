@@ -15,6 +15,8 @@ from .support.html import links, listed_titles
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("projects:project_list")
+
+
 def query_of(href):
     """A link's query string as {name: [values]}."""
     return parse_qs(urlsplit(href).query, keep_blank_values=True)
@@ -286,14 +288,26 @@ def with_unpublished(db):
     make_funding(public, donor, amount="500", currency="EUR")
     make_funding(
         make_project("Hidden Border Draft", areas=[area], text="Border help, a draft.", is_published=False),
-        donor, amount="900", currency="EUR",
+        donor,
+        amount="900",
+        currency="EUR",
     )
 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "q=border", "q=draft", "donor=eu", "area=border", "status=completed", "currency=EUR", "min_amount=600",
-     "sort=-amount", "sort=start"],
+    [
+        "",
+        "q=border",
+        "q=draft",
+        "donor=eu",
+        "area=border",
+        "status=completed",
+        "currency=EUR",
+        "min_amount=600",
+        "sort=-amount",
+        "sort=start",
+    ],
 )
 def test_unpublished_projects_never_appear_in_the_list(client, with_unpublished, query):
     response = get_list(client, query)
@@ -338,7 +352,11 @@ def test_the_second_page_lists_the_rest_of_the_filtered_projects(client, many):
 def test_without_filters_the_second_page_lists_the_projects_after_the_first_twenty(client, many):
     response = get_list(client, "page=2")
     assert listed_titles(response) == [
-        "EU Project 21", "EU Project 22", "Other Project 01", "Other Project 02", "Other Project 03"
+        "EU Project 21",
+        "EU Project 22",
+        "Other Project 01",
+        "Other Project 02",
+        "Other Project 03",
     ]
 
 
@@ -348,7 +366,11 @@ def test_without_filters_the_second_page_lists_the_projects_after_the_first_twen
 def test_each_active_filter_has_a_link_that_removes_just_its_value(client, funded):
     response = get_list(client, "q=project&donor=eu&donor=inl&area=border&currency=EUR&min_amount=10&sort=-title")
     everything = {
-        "q": ["project"], "donor": ["eu", "inl"], "area": ["border"], "currency": ["EUR"], "min_amount": ["10"],
+        "q": ["project"],
+        "donor": ["eu", "inl"],
+        "area": ["border"],
+        "currency": ["EUR"],
+        "min_amount": ["10"],
         "sort": ["-title"],
     }
 
@@ -366,7 +388,11 @@ def test_each_active_filter_has_a_link_that_removes_just_its_value(client, funde
         "Grant of at least: 10": without("min_amount"),
     }
     assert without("donor", "eu") == {
-        "q": ["project"], "donor": ["inl"], "area": ["border"], "currency": ["EUR"], "min_amount": ["10"],
+        "q": ["project"],
+        "donor": ["inl"],
+        "area": ["border"],
+        "currency": ["EUR"],
+        "min_amount": ["10"],
         "sort": ["-title"],
     }
 

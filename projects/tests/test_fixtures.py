@@ -130,7 +130,7 @@ def test_every_figure_value_and_qualifier_is_in_its_sentence(data):
 
 
 def test_every_figure_period_label_quotes_its_sentence_word_for_word(data):
-    """"As of mid-2015 until the beginning of March 2016": the label is the sentence's own words, not a paraphrase."""
+    """ "As of mid-2015 until the beginning of March 2016": the label is the sentence's own words, not a paraphrase."""
     for fields in of(data, "contextfigure"):
         label = fields["period_label"]
         assert label, fields["key"]

@@ -49,8 +49,18 @@ def get_with_host(url, host):
             return error.code, error.read().decode()
 
 
-@pytest.mark.parametrize("path", ["/", "/projects/?donor=european-union", "/sr-latn/donors/", "/no-such-page/",
-                                  "//evil.example/", "/admin/", "/healthz"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/projects/?donor=european-union",
+        "/sr-latn/donors/",
+        "/no-such-page/",
+        "//evil.example/",
+        "/admin/",
+        "/healthz",
+    ],
+)
 def test_a_host_outside_allowed_hosts_gets_the_styled_400_page_and_the_log_no_traceback(
     live_server, transactional_db, settings, caplog, path
 ):
@@ -68,9 +78,14 @@ def test_a_host_outside_allowed_hosts_gets_the_styled_400_page_and_the_log_no_tr
     assert any("evil.example" in record.getMessage() for record in caplog.records)  # one line says why
 
 
-@pytest.mark.parametrize("handler, template", [
-    (defaults.bad_request, "400.html"), (defaults.permission_denied, "403.html"), (defaults.page_not_found, "404.html"),
-])
+@pytest.mark.parametrize(
+    "handler, template",
+    [
+        (defaults.bad_request, "400.html"),
+        (defaults.permission_denied, "403.html"),
+        (defaults.page_not_found, "404.html"),
+    ],
+)
 def test_every_error_page_renders_for_a_request_whose_host_is_not_allowed(rf, handler, template):
     """Django renders these for a bad Host too, should any middleware ask for the host before ours answers."""
     request = rf.get("/projects/", HTTP_HOST="evil.example")
@@ -116,11 +131,22 @@ def assert_every_link_stays_on_this_host(response, path):
         assert target.netloc == "testserver", (path, link)
 
 
-@pytest.mark.parametrize("path", [
-    "//evil.example/", "//evil.example/projects/", "/sr-latn//evil.example/x", "/sr-latn/%2F%2Fevil.example/",
-    "/%2F%2Fevil.example/", "/\\evil.example/", "/sr-latn/\\\\evil.example/", "///evil.example//x",
-    "/%5C%5Cevil.example/", "/projects//evil.example/", "/sr-latn///evil.example",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//evil.example/",
+        "//evil.example/projects/",
+        "/sr-latn//evil.example/x",
+        "/sr-latn/%2F%2Fevil.example/",
+        "/%2F%2Fevil.example/",
+        "/\\evil.example/",
+        "/sr-latn/\\\\evil.example/",
+        "///evil.example//x",
+        "/%5C%5Cevil.example/",
+        "/projects//evil.example/",
+        "/sr-latn///evil.example",
+    ],
+)
 def test_no_link_built_from_the_path_points_to_another_host(client, project, path):
     assert_every_link_stays_on_this_host(get_path(client, path), path)
 
@@ -136,10 +162,33 @@ def test_the_switcher_keeps_the_page_and_its_query_string(client, project):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.lists(st.one_of(st.sampled_from(["", "/", "//", "\\", "%2F", "%5C", "sr-latn", "evil.example",
-                                                 "projects", "@", ":", "%2f%2f", "..", "?", "#"]),
-                               st.text(max_size=8).map(lambda text: quote(text, safe="/\\:@"))),
-                     max_size=6).map("".join))
+@given(
+    path=st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "",
+                    "/",
+                    "//",
+                    "\\",
+                    "%2F",
+                    "%5C",
+                    "sr-latn",
+                    "evil.example",
+                    "projects",
+                    "@",
+                    ":",
+                    "%2f%2f",
+                    "..",
+                    "?",
+                    "#",
+                ]
+            ),
+            st.text(max_size=8).map(lambda text: quote(text, safe="/\\:@")),
+        ),
+        max_size=6,
+    ).map("".join)
+)
 def test_no_path_whatever_makes_a_link_to_another_host(client, project, path):
     path = "/" + path.split("#")[0]
     assert_every_link_stays_on_this_host(get_path(client, path), path)
@@ -154,15 +203,18 @@ def etag(client, url):
     return response["ETag"]
 
 
-@pytest.mark.parametrize("url, same_as", [
-    (f"{LIST}?utm_source=x", LIST),
-    (f"{LIST}?utm_source=x&fbclid=y&gclid=z", LIST),
-    (f"{LIST}?q=", LIST),
-    (f"{LIST}?q=&donor=european-union", f"{LIST}?donor=european-union"),
-    (f"{LIST}?donor=switzerland&donor=european-union", f"{LIST}?donor=european-union&donor=switzerland"),
-    (f"{LIST}?page=&utm_medium=email", LIST),
-    (f"{reverse('projects:donor_list')}?ref=newsletter", reverse("projects:donor_list")),
-])
+@pytest.mark.parametrize(
+    "url, same_as",
+    [
+        (f"{LIST}?utm_source=x", LIST),
+        (f"{LIST}?utm_source=x&fbclid=y&gclid=z", LIST),
+        (f"{LIST}?q=", LIST),
+        (f"{LIST}?q=&donor=european-union", f"{LIST}?donor=european-union"),
+        (f"{LIST}?donor=switzerland&donor=european-union", f"{LIST}?donor=european-union&donor=switzerland"),
+        (f"{LIST}?page=&utm_medium=email", LIST),
+        (f"{reverse('projects:donor_list')}?ref=newsletter", reverse("projects:donor_list")),
+    ],
+)
 def test_parameters_no_page_reads_and_empty_values_share_the_canonical_pages_cache_entry(client, project, url, same_as):
     assert etag(client, url) == etag(client, same_as)
 
@@ -180,7 +232,6 @@ def test_parameters_a_page_reads_still_make_pages_of_their_own(client, project):
 
 def test_a_flood_of_random_tracking_parameters_stores_one_page(client, project, settings):
 
-
     for n in range(30):
         client.get(f"{LIST}?utm_source={n}&x{n}=1")
     assert len([key for key in cache._cache if ":page:" in key]) == 1
@@ -190,7 +241,6 @@ def test_a_flood_of_random_tracking_parameters_stores_one_page(client, project, 
 
 
 def test_retire_cached_pages_shows_an_update_that_sent_no_signals(client, project):
-
 
     client.get(LIST)
     Project.objects.filter(pk=project.pk).update(title="Renamed By update()")
@@ -232,6 +282,5 @@ def test_if_modified_since_alone_never_gets_a_304_for_a_page_edited_in_the_secon
 def test_last_modified_is_the_time_of_the_catalogues_last_change(client, project):
     changed = timezone.now().replace(microsecond=0) - timezone.timedelta(days=3)
     CatalogueGeneration.objects.update(changed_at=changed)
-
 
     assert parse_http_date(client.get(LIST)["Last-Modified"]) == int(changed.timestamp())

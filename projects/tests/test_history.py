@@ -29,8 +29,9 @@ EU_PROJECT = "eu-supports-border-management"
 
 
 def make_editor(username):
-    user = User.objects.create_user(username, password=f"a long password for {username}", is_staff=True,
-                                    first_name=username.title())
+    user = User.objects.create_user(
+        username, password=f"a long password for {username}", is_staff=True, first_name=username.title()
+    )
     user.groups.add(Group.objects.get(name="Editors"))
     return user
 
@@ -133,8 +134,10 @@ def test_recovering_a_deleted_project_keeps_other_projects_later_edits(catalogue
     ana, boris = make_editor("ana"), make_editor("boris")
     croboweb = Project.objects.get(slug=CROBOWEB)
     grants = list(croboweb.fundings.values_list("donor__slug", "amount"))
-    assert signed_in(boris).post(reverse("admin:projects_project_delete", args=[croboweb.pk]),
-                                 {"post": "yes"}).status_code == 302
+    assert (
+        signed_in(boris).post(reverse("admin:projects_project_delete", args=[croboweb.pk]), {"post": "yes"}).status_code
+        == 302
+    )
     open_communities = Project.objects.get(slug=OPEN_COMMUNITIES)
     retitle_and_add_figure(signed_in(ana), open_communities, "Open Communities (edited by Ana)")
     others = everything_but(CROBOWEB)
@@ -248,8 +251,7 @@ def test_a_project_deleted_in_the_admin_stays_deleted_with_its_rows_after_a_relo
     project = Project.objects.get(slug=CROBOWEB)
     rows = project.fundings.count() + project.partnerships.count() + project.figures.count()
     client = signed_in(make_editor("ana"))
-    assert client.post(reverse("admin:projects_project_delete", args=[project.pk]),
-                       {"post": "yes"}).status_code == 302
+    assert client.post(reverse("admin:projects_project_delete", args=[project.pk]), {"post": "yes"}).status_code == 302
 
     out, status = reload()
 
@@ -290,7 +292,9 @@ def test_overwrite_staff_edits_restores_the_fixture_and_the_staff_version_stays_
     project.refresh_from_db()
     assert (project.title, project.is_published) == (fixture_title, True)
     assert client.get(project.get_absolute_url()).status_code == 200
-    staff = next(v for v in Version.objects.get_for_object(project) if v.field_dict["title"] == "Croboweb (Ana's title)")
+    staff = next(
+        v for v in Version.objects.get_for_object(project) if v.field_dict["title"] == "Croboweb (Ana's title)"
+    )
     url = reverse("admin:projects_project_revision", args=[project.pk, staff.pk])
     assert editor.post(url, open_form(editor, url)).status_code == 302
     project.refresh_from_db()
@@ -343,8 +347,11 @@ def test_a_figure_staff_deleted_from_a_project_form_is_not_recreated(catalogue):
     client = signed_in(make_editor("ana"))
     data = open_form(client, change_url(project))
     figure = project.figures.get(key="reception-and-asylum-centres")
-    index = next(name for name, value in data.items() if name.startswith("figures-") and name.endswith("-id")
-                 and value == str(figure.pk)).split("-")[1]
+    index = next(
+        name
+        for name, value in data.items()
+        if name.startswith("figures-") and name.endswith("-id") and value == str(figure.pk)
+    ).split("-")[1]
     assert client.post(change_url(project), data | {f"figures-{index}-DELETE": "on"}).status_code == 302
 
     out, status = reload()

@@ -10,20 +10,70 @@ pytestmark = pytest.mark.django_db
 
 # Every public page and export. Paths with a slug take one of the catalogue's or a hostile one.
 PUBLIC_PATHS = [
-    "/", "/projects/", "/projects/{project}/", "/donors/", "/donors/{donor}/", "/areas/", "/areas/{area}/", "/context/",
-    "/projects/export.csv", "/projects/export.json", "/sitemap.xml", "/robots.txt", "/healthz",
-    "/projects/{project}/cite.bib", "/projects/{project}/cite.ris", "/projects/{project}/cite.json",
-    "/context/export.csv", "/context/export.json",
+    "/",
+    "/projects/",
+    "/projects/{project}/",
+    "/donors/",
+    "/donors/{donor}/",
+    "/areas/",
+    "/areas/{area}/",
+    "/context/",
+    "/projects/export.csv",
+    "/projects/export.json",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/healthz",
+    "/projects/{project}/cite.bib",
+    "/projects/{project}/cite.ris",
+    "/projects/{project}/cite.json",
+    "/context/export.csv",
+    "/context/export.json",
 ]
 EXPORTS = ["/projects/export.csv", "/projects/export.json"]
 LIST_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount", "sort", "page"]
 KNOWN_VALUES = [
-    "european-union", "border-management", "completed", "USD", "EUR", "title", "-amount", "start", "1", "2", "0",
-    "-1", "9" * 40, "1e309", "NaN", "Infinity", "0x10", "1,000", "12.345", "border", '"border crossing"', "-border",
+    "european-union",
+    "border-management",
+    "completed",
+    "USD",
+    "EUR",
+    "title",
+    "-amount",
+    "start",
+    "1",
+    "2",
+    "0",
+    "-1",
+    "9" * 40,
+    "1e309",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "1,000",
+    "12.345",
+    "border",
+    '"border crossing"',
+    "-border",
 ]
 HOSTILE_TEXT = [
-    "<script>alert(1)</script>", "' OR '1'='1", "%00", "\x00", "\u202e", "😀", "../../etc/passwd", "{{ 7*7 }}",
-    "{% debug %}", "%(foo)s", "\\", "a" * 5000, "Ž", "\r\nSet-Cookie: x=1", "%ff%fe", "[]", "{}", "null",
+    "<script>alert(1)</script>",
+    "' OR '1'='1",
+    "%00",
+    "\x00",
+    "\u202e",
+    "😀",
+    "../../etc/passwd",
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "%(foo)s",
+    "\\",
+    "a" * 5000,
+    "Ž",
+    "\r\nSet-Cookie: x=1",
+    "%ff%fe",
+    "[]",
+    "{}",
+    "null",
 ]
 
 SETTINGS = settings(
@@ -79,10 +129,13 @@ def test_any_path_gets_an_answer_not_an_error(client, catalogue, path):
 
 
 @SETTINGS
-@given(export=st.sampled_from(EXPORTS),
-       parameters=st.dictionaries(st.sampled_from(LIST_PARAMETERS), st.lists(values, min_size=1, max_size=3)))
-def test_any_combination_of_list_parameters_gets_an_export_or_a_400_with_a_plain_message(client, catalogue, export,
-                                                                                       parameters):
+@given(
+    export=st.sampled_from(EXPORTS),
+    parameters=st.dictionaries(st.sampled_from(LIST_PARAMETERS), st.lists(values, min_size=1, max_size=3)),
+)
+def test_any_combination_of_list_parameters_gets_an_export_or_a_400_with_a_plain_message(
+    client, catalogue, export, parameters
+):
     response = client.get(export, parameters)
 
     assert_handled(response)

@@ -77,8 +77,15 @@ def test_the_address_alone_decides_the_language_not_the_browser_or_a_cookie(clie
 
 
 @pytest.mark.parametrize(
-    "url", ["/sr-latn/projects/export.csv", "/sr-latn/projects/export.json", "/sr-latn/healthz",
-            "/sr-latn/sitemap.xml", "/sr-latn/robots.txt", "/sr-latn/admin/"]
+    "url",
+    [
+        "/sr-latn/projects/export.csv",
+        "/sr-latn/projects/export.json",
+        "/sr-latn/healthz",
+        "/sr-latn/sitemap.xml",
+        "/sr-latn/robots.txt",
+        "/sr-latn/admin/",
+    ],
 )
 def test_files_health_check_and_admin_have_no_serbian_address(client, catalogue, url):
     assert client.get(url).status_code == 404
@@ -103,16 +110,17 @@ def test_the_switcher_links_to_the_same_page_in_serbian_keeping_the_query_string
 
 def test_the_switcher_links_back_to_the_english_page_keeping_the_query_string(client, catalogue):
     response = client.get("/sr-latn/projects/croboweb-cross-border-cooperation/?utm=x")
-    assert (
-        '<a href="/projects/croboweb-cross-border-cooperation/?utm=x" lang="en" hreflang="en">English</a>'
-    ) in html(response)
+    assert ('<a href="/projects/croboweb-cross-border-cooperation/?utm=x" lang="en" hreflang="en">English</a>') in html(
+        response
+    )
     assert client.get("/projects/croboweb-cross-border-cooperation/?utm=x").status_code == 200
 
 
 def test_the_switcher_marks_the_current_language_without_a_link(client, catalogue):
     response = client.get("/sr-latn/")
-    assert '<span class="language-switcher__current" lang="sr-Latn" aria-current="true">Srpski (latinica)</span>' in html(
-        response
+    assert (
+        '<span class="language-switcher__current" lang="sr-Latn" aria-current="true">Srpski (latinica)</span>'
+        in html(response)
     )
     assert '<a href="/" lang="en" hreflang="en">English</a>' in html(response)
 
@@ -122,7 +130,10 @@ def test_each_page_names_its_canonical_address_in_both_languages(client, catalog
     page = html(response)
     assert '<link rel="canonical" href="http://testserver/sr-latn/projects/?donor=european-union">' in page
     assert '<link rel="alternate" hreflang="en" href="http://testserver/projects/?donor=european-union">' in page
-    assert '<link rel="alternate" hreflang="sr-Latn" href="http://testserver/sr-latn/projects/?donor=european-union">' in page
+    assert (
+        '<link rel="alternate" hreflang="sr-Latn" href="http://testserver/sr-latn/projects/?donor=european-union">'
+        in page
+    )
 
 
 # Source texts stay English, marked as such ---------------------------------------------------------------------------
@@ -144,7 +155,7 @@ def test_donor_and_area_names_carry_lang_en_on_serbian_lists(client, catalogue):
 
 def test_english_pages_do_not_mark_their_texts_again(client, catalogue):
     page = html(client.get("/projects/croboweb-cross-border-cooperation/"))
-    assert '<h1>Strenthening Cross-Border Cooperation' in page
+    assert "<h1>Strenthening Cross-Border Cooperation" in page
     body = page.split("<main", 1)[1]
     assert 'lang="en"' not in body
 
@@ -180,8 +191,16 @@ def test_amounts_and_figures_are_grouped_the_serbian_way(client):
 
 @pytest.mark.parametrize(
     ("projects", "expected"),
-    [(1, "1 projekat"), (2, "2 projekta"), (4, "4 projekta"), (5, "5 projekata"), (11, "11 projekata"),
-     (12, "12 projekata"), (21, "21 projekat"), (22, "22 projekta")],
+    [
+        (1, "1 projekat"),
+        (2, "2 projekta"),
+        (4, "4 projekta"),
+        (5, "5 projekata"),
+        (11, "11 projekata"),
+        (12, "12 projekata"),
+        (21, "21 projekat"),
+        (22, "22 projekta"),
+    ],
 )
 def test_counts_of_projects_take_the_serbian_plural_form(client, projects, expected):
     area = make_area("Counted Area")
@@ -202,8 +221,15 @@ def test_the_result_count_agrees_with_its_number_in_serbian(client):
 
 @pytest.mark.parametrize(
     ("months", "expected"),
-    [(1, "1 mesec"), (3, "3 meseca"), (5, "5 meseci"), (21, "21 mesec"), (12, "1 godina"), (36, "3 godine"),
-     (60, "5 godina")],
+    [
+        (1, "1 mesec"),
+        (3, "3 meseca"),
+        (5, "5 meseci"),
+        (21, "21 mesec"),
+        (12, "1 godina"),
+        (36, "3 godine"),
+        (60, "5 godina"),
+    ],
 )
 def test_durations_take_the_serbian_plural_form(months, expected):
     with translation.override("sr-latn"):

@@ -4,7 +4,7 @@ sitemap, and their pages answer 404. One definition ("listed") decides it for ev
 import pytest
 from django.urls import reverse
 
-from .factories import make_area, make_donor, make_funding, make_partnership, make_partner, make_project
+from .factories import make_area, make_donor, make_funding, make_partner, make_partnership, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,11 @@ PUBLIC_PAGES = [
 @pytest.fixture
 def hidden(db):
     """A published project with a public donor and area, and a draft with a donor, area and partner of its own."""
-    public_area, secret_area, empty_area = make_area("Border Management"), make_area("Secret Area"), make_area("Empty Area")
+    public_area, secret_area, empty_area = (
+        make_area("Border Management"),
+        make_area("Secret Area"),
+        make_area("Empty Area"),
+    )
     published = make_project("Open Communities", areas=[public_area])
     make_funding(published, donor=make_donor("European Union"), amount="1000", currency="EUR")
     draft = make_project("Draft Project", is_published=False, areas=[secret_area, public_area])
@@ -34,7 +38,16 @@ def hidden(db):
 def test_no_public_page_names_a_donor_area_or_partner_only_a_draft_uses(client, hidden, path):
     page = client.get(path).content.decode()
     assert "Open Communities" in page or path != reverse("projects:project_list")
-    for name in ["Secret Donor", "secret-donor", "Secret Area", "secret-area", "Secret Partner", "Empty Area", "777,777", "777777"]:
+    for name in [
+        "Secret Donor",
+        "secret-donor",
+        "Secret Area",
+        "secret-area",
+        "Secret Partner",
+        "Empty Area",
+        "777,777",
+        "777777",
+    ]:
         assert name not in page, f"{name} on {path}"
 
 

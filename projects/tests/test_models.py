@@ -89,9 +89,7 @@ def test_database_accepts_a_funding_with_neither_amount_nor_currency():
 
 def test_database_refuses_a_figure_whose_high_value_is_below_its_low_value():
     project = make_project()
-    constraint_violated(
-        "figure_high_not_below_low", lambda: make_figure(project, value_low=7000, value_high=6000)
-    )
+    constraint_violated("figure_high_not_below_low", lambda: make_figure(project, value_low=7000, value_high=6000))
     assert not ContextFigure.objects.exists()
 
 
@@ -207,7 +205,11 @@ def test_clean_refuses_a_partnership_sentence_that_is_not_in_the_project_text():
 
 def test_clean_refuses_a_figure_sentence_that_is_not_in_the_project_text():
     figure = ContextFigure(
-        project=make_project(text=TEXT), key="k", value_low=1, unit="people", counts="x",
+        project=make_project(text=TEXT),
+        key="k",
+        value_low=1,
+        unit="people",
+        counts="x",
         source_sentence="More than 900,000 migrants passed through Serbia.",
     )
     with pytest.raises(ValidationError) as caught:
@@ -223,7 +225,12 @@ RANGE_TEXT = "In October 2015, 6,000 - 7,000 people per day crossed the border."
 def test_clean_explains_that_a_figure_high_value_must_not_be_below_its_low_value():
     project = make_project(text=RANGE_TEXT)
     figure = ContextFigure(
-        project=project, key="k", value_low=7000, value_high=6000, unit="people", counts="x",
+        project=project,
+        key="k",
+        value_low=7000,
+        value_high=6000,
+        unit="people",
+        counts="x",
         source_sentence=RANGE_TEXT,
     )
     with pytest.raises(ValidationError) as caught:
@@ -234,8 +241,15 @@ def test_clean_explains_that_a_figure_high_value_must_not_be_below_its_low_value
 def test_full_clean_accepts_a_valid_figure_and_moves_its_period_to_the_first_of_the_month():
     project = make_project(text=RANGE_TEXT)
     figure = ContextFigure(
-        project=project, key="k", value_low=6000, value_high=7000, unit="people_per_day", counts="x",
-        period_start=datetime.date(2015, 10, 17), period_end=datetime.date(2015, 10, 30), source_sentence=RANGE_TEXT,
+        project=project,
+        key="k",
+        value_low=6000,
+        value_high=7000,
+        unit="people_per_day",
+        counts="x",
+        period_start=datetime.date(2015, 10, 17),
+        period_end=datetime.date(2015, 10, 30),
+        source_sentence=RANGE_TEXT,
     )
     figure.full_clean()
     assert figure.period_start == datetime.date(2015, 10, 1)

@@ -39,7 +39,10 @@ def test_a_list_row_opens_with_the_texts_first_sentence_cut_at_a_word_with_an_el
 
 def test_a_list_row_says_start_duration_and_places_only_when_stated(client, catalogue):
     page = client.get(LIST).content.decode()
-    rows = {m[1]: m[0] for m in re.finditer(r'<li class="project-summary">.*?href="/projects/([^/]+)/".*?</dl>', page, flags=re.S)}
+    rows = {
+        m[1]: m[0]
+        for m in re.finditer(r'<li class="project-summary">.*?href="/projects/([^/]+)/".*?</dl>', page, flags=re.S)
+    }
     increasing = visible(rows["increasing-capacities-irregular-migration"], " ")
     assert "Start September 2015" in increasing and "Places Serbia" in increasing and "Duration" not in increasing
     assert "Duration 1 year" in visible(rows["croboweb-cross-border-cooperation"], " ")
@@ -47,12 +50,16 @@ def test_a_list_row_says_start_duration_and_places_only_when_stated(client, cata
 
 
 def test_sorting_by_title_ignores_case(client, catalogue):
-    titles = re.findall(r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>', client.get(LIST).content.decode())
+    titles = re.findall(
+        r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>', client.get(LIST).content.decode()
+    )
     assert titles.index("Increasing Capacities For Addressing Irregular Migration In Serbia") < titles.index(
         "IOM Migrants and Refugees in the Republic of Serbia"
     )
-    descending = re.findall(r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>',
-                            client.get(f"{LIST}?sort=-title").content.decode())
+    descending = re.findall(
+        r'class="project-summary__title"[^>]*><a href="[^"]+">([^<]+)</a>',
+        client.get(f"{LIST}?sort=-title").content.decode(),
+    )
     assert descending == titles[::-1]
 
 
@@ -70,7 +77,11 @@ def test_the_text_stays_verbatim_and_marks_each_figures_sentence_linked_both_way
     prose = prose_of(response)
     assert visible(prose) == " ".join(project.text.split())
     for figure in project.figures.all():
-        card = re.search(rf'<div class="figure-card" id="figure-{figure.key}">(.*?)(?=<div class="figure-card"|</section>)', page, flags=re.S)
+        card = re.search(
+            rf'<div class="figure-card" id="figure-{figure.key}">(.*?)(?=<div class="figure-card"|</section>)',
+            page,
+            flags=re.S,
+        )
         assert card, figure.key
         assert f'href="#source-figure-{figure.key}"' in card[1]
         # The sentence is marked: the mark's id, or an anchor inside the mark, is the figure's.
@@ -105,17 +116,25 @@ def test_markup_in_the_text_is_escaped_inside_and_outside_a_mark(client, db):
 
 
 def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
-    page = client.get(reverse("projects:project_detail", args=["increasing-capacities-irregular-migration"])).content.decode()
+    page = client.get(
+        reverse("projects:project_detail", args=["increasing-capacities-irregular-migration"])
+    ).content.decode()
     link = re.search(r'<li id="partner-([\w-]+)">[^<]*<a href="#(source-partner-[\w-]+)"', page)
     assert link and f'id="{link[2]}"' in page
     # Its sentence also gives the grant: one mark, which leads to the first of its facts (the grant's card).
-    mark = re.search(rf'<a class="source-mark" id="[^"]+" href="#([^"]+)" title="Source of: a grant, a partner"><span id="{link[2]}">', page)
+    mark = re.search(
+        rf'<a class="source-mark" id="[^"]+" href="#([^"]+)" title="Source of: a grant, a partner"><span id="{link[2]}">',
+        page,
+    )
     assert mark and f'id="{mark[1]}"' in page
 
 
 def test_a_long_sentence_is_quoted_around_the_figure_with_a_link_to_the_whole(client, catalogue):
     page = client.get(reverse("projects:project_detail", args=["iom-migrants-and-refugees-in-serbia"])).content.decode()
-    quotes = [visible(q) for q in re.findall(r'<div class="figure-card".*?<blockquote[^>]*>(.*?)</blockquote>', page, flags=re.S)]
+    quotes = [
+        visible(q)
+        for q in re.findall(r'<div class="figure-card".*?<blockquote[^>]*>(.*?)</blockquote>', page, flags=re.S)
+    ]
     assert len(quotes) == 2 and quotes[0] != quotes[1]
     assert all(q.startswith("“…") and len(q.split()) <= 27 for q in quotes)
     assert "2,000-3,000" in quotes[0] and "6,000 - 7,000" in quotes[1]

@@ -18,7 +18,8 @@ def test_explain_queries_shows_each_query_of_each_page_with_its_plan():
     text = out.getvalue()
     pages = re.findall(r"^## `([^`]+)` \((\d+), (\d+) queries\)$", text, flags=re.M)
     assert [(url, status) for url, status, _ in pages] == [
-        ("/projects/?sort=-amount", "200"), ("/projects/synthetic-000001/", "200")
+        ("/projects/?sort=-amount", "200"),
+        ("/projects/synthetic-000001/", "200"),
     ]
     queries = sum(int(count) for _, _, count in pages)
     assert queries >= 10

@@ -69,7 +69,10 @@ def test_migrations_run_on_the_primary_only():
 def test_a_public_page_is_read_through_the_replica_connection(client, routed):
     project = make_project("Replicated Project")
     make_funding(project, make_donor("Replica Donor"))
-    with CaptureQueriesContext(connections["replica"]) as replica, CaptureQueriesContext(connections["default"]) as primary:
+    with (
+        CaptureQueriesContext(connections["replica"]) as replica,
+        CaptureQueriesContext(connections["default"]) as primary,
+    ):
         response = client.get(reverse("projects:project_list"))
     assert response.status_code == 200
     assert "Replicated Project" in response.content.decode()
@@ -83,7 +86,10 @@ def test_a_public_page_is_read_through_the_replica_connection(client, routed):
 def test_an_admin_edit_reads_and_writes_through_the_primary_connection(admin_client, routed):
     donor = make_donor("Donor Before")
     url = reverse("admin:projects_donor_change", args=[donor.pk])
-    with CaptureQueriesContext(connections["replica"]) as replica, CaptureQueriesContext(connections["default"]) as primary:
+    with (
+        CaptureQueriesContext(connections["replica"]) as replica,
+        CaptureQueriesContext(connections["default"]) as primary,
+    ):
         opened = admin_client.get(url)
         assert opened.status_code == 200
         token = opened.context["adminform"].form.fields["edit_token"].initial  # the stale-form check

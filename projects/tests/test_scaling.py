@@ -127,12 +127,19 @@ def rename_donor_through_the_admin(base, database_url, slug, new_name):
         ).fetchone()
     change = f"{base}/admin/projects/donor/{donor_id}/change/"
     _, form = fetch(change, opener)
-    status, page = fetch(change, opener, {
-        "name": new_name, "slug": slug, "short_name": short_name, "description": description,
-        "csrfmiddlewaretoken": csrf_token(form),
-        # The stale-form check, as the page carries it.
-        "edit_token": re.search(r'name="edit_token" value="([^"]*)"', form).group(1),
-    })
+    status, page = fetch(
+        change,
+        opener,
+        {
+            "name": new_name,
+            "slug": slug,
+            "short_name": short_name,
+            "description": description,
+            "csrfmiddlewaretoken": csrf_token(form),
+            # The stale-form check, as the page carries it.
+            "edit_token": re.search(r'name="edit_token" value="([^"]*)"', form).group(1),
+        },
+    )
     assert status == 200 and "was changed successfully" in html.unescape(page)
 
 

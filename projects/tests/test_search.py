@@ -128,9 +128,31 @@ def test_a_search_with_no_word_in_it_finds_nothing(client, projects, query):
 @pytest.mark.parametrize(
     "query",
     [
-        "'", "\\", "border:*", "border & police", "border | police", "!border", "(border", "border)", "<->",
-        "border <-> police", '"border', 'border"', '"unbalanced "quotes', "a:b:c", "--border", "-\"border police\"",
-        "or", "border or police", "Šid – 漢字 😀", "%", "_", "100% _x_", "\u200b", "\ufeff", "' OR 1=1 --",
+        "'",
+        "\\",
+        "border:*",
+        "border & police",
+        "border | police",
+        "!border",
+        "(border",
+        "border)",
+        "<->",
+        "border <-> police",
+        '"border',
+        'border"',
+        '"unbalanced "quotes',
+        "a:b:c",
+        "--border",
+        '-"border police"',
+        "or",
+        "border or police",
+        "Šid – 漢字 😀",
+        "%",
+        "_",
+        "100% _x_",
+        "\u200b",
+        "\ufeff",
+        "' OR 1=1 --",
     ],
 )
 def test_odd_search_syntax_is_read_as_words_never_an_error(client, projects, query):
@@ -138,10 +160,13 @@ def test_odd_search_syntax_is_read_as_words_never_an_error(client, projects, que
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("a\x00b", "Null characters are not allowed."),
-    ("x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("a\x00b", "Null characters are not allowed."),
+        ("x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+    ],
+)
 def test_a_null_character_or_an_overlong_search_answers_400_and_says_why(client, projects, query, message):
     response = client.get(LIST, {"q": query})
     assert response.status_code == 400
@@ -211,9 +236,9 @@ def test_the_search_document_is_stored_on_postgresql_and_empty_on_sqlite(project
 def test_the_gin_index_answers_searches_on_postgresql(projects):
     """On a larger table the planner would pick the index by itself; here sequential scans are switched off."""
     if not on_postgresql():
-        assert "project_search_vector_gin" not in {
-            name for name in connection.introspection.get_constraints(connection.cursor(), "projects_project")
-        }
+        assert "project_search_vector_gin" not in set(
+            connection.introspection.get_constraints(connection.cursor(), "projects_project")
+        )
         return
     queryset = Project.objects.search("border police")
     with connection.cursor() as cursor:

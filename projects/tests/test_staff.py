@@ -48,8 +48,9 @@ def open_form(client, url):
 def test_the_editors_group_may_do_everything_to_the_catalogue_and_nothing_to_users_or_groups():
     granted = set(Group.objects.get(name="Editors").permissions.values_list("content_type__app_label", "codename"))
 
-    catalogue = set(Permission.objects.filter(content_type__app_label="projects").values_list(
-        "content_type__app_label", "codename"))
+    catalogue = set(
+        Permission.objects.filter(content_type__app_label="projects").values_list("content_type__app_label", "codename")
+    )
     assert granted == catalogue
     assert len(granted) == 8 * 4  # eight models: view, add, change, delete
 
@@ -76,14 +77,18 @@ def test_reload_catalogue_gives_every_catalogue_row_a_first_version(catalogue):
             assert Version.objects.get_for_object(obj).count() == 1, obj
 
 
-@pytest.mark.parametrize("model, lookup, field, value", [
-    (Project, {"slug": CROBOWEB}, "places", "Serbia, Croatia"),
-    (Donor, {"slug": "european-union"}, "short_name", "The EU"),
-    (Area, {"slug": "border-management"}, "description", "Borders and crossings."),
-    (Status, {"slug": "completed"}, "description", "Finished projects."),
-])
-def test_a_staff_edit_is_recorded_with_who_when_and_what_and_shown_in_the_history(catalogue, model, lookup, field,
-                                                                                 value):
+@pytest.mark.parametrize(
+    "model, lookup, field, value",
+    [
+        (Project, {"slug": CROBOWEB}, "places", "Serbia, Croatia"),
+        (Donor, {"slug": "european-union"}, "short_name", "The EU"),
+        (Area, {"slug": "border-management"}, "description", "Borders and crossings."),
+        (Status, {"slug": "completed"}, "description", "Finished projects."),
+    ],
+)
+def test_a_staff_edit_is_recorded_with_who_when_and_what_and_shown_in_the_history(
+    catalogue, model, lookup, field, value
+):
     editor = make_editor()
     client = signed_in(editor)
     obj = model.objects.get(**lookup)
@@ -107,8 +112,9 @@ def test_a_grant_or_figure_edited_inline_is_recorded_in_its_projects_history(cat
     grant = project.fundings.get()
 
     data = open_form(client, change_url(project))
-    amount_field = next(name for name, value in data.items() if name.startswith("fundings-") and
-                        name.endswith("-amount"))
+    amount_field = next(
+        name for name, value in data.items() if name.startswith("fundings-") and name.endswith("-amount")
+    )
     assert client.post(change_url(project), data | {amount_field: "1200000.00"}).status_code == 302
 
     latest = Version.objects.get_for_object(grant).first()

@@ -71,15 +71,22 @@ def test_the_text_is_cut_into_sentences_without_breaking_at_abbreviations_or_hea
     text = "Introduction: The U.S. State Department paid 1.5 million. IOM helped!\n\nIs it over? “Yes.” Done."
 
     assert sentences_of(text) == [
-        "The U.S. State Department paid 1.5 million.", "IOM helped!", "Is it over?", "“Yes.”", "Done.",
+        "The U.S. State Department paid 1.5 million.",
+        "IOM helped!",
+        "Is it over?",
+        "“Yes.”",
+        "Done.",
     ]
 
 
 def test_every_source_sentence_of_the_catalogue_is_one_of_its_projects_sentences(catalogue):
     facts = [*Funding.objects.all(), *Partnership.objects.all(), *ContextFigure.objects.all()]
 
-    unpickable = [fact for fact in facts if fact.source_sentence
-                  and " ".join(fact.source_sentence.split()) not in sentences_of(fact.project.text)]
+    unpickable = [
+        fact
+        for fact in facts
+        if fact.source_sentence and " ".join(fact.source_sentence.split()) not in sentences_of(fact.project.text)
+    ]
 
     assert len(facts) > 10 and unpickable == []
 
@@ -100,10 +107,18 @@ def test_an_editor_adds_a_figure_by_picking_its_sentence_and_sees_its_reading_on
     project = make_project("Border help", text=TEXT)
     _, data = open_form(admin_client, project)
     data |= {
-        "figures-TOTAL_FORMS": "1", "figures-0-source_sentence": SENTENCE, "figures-0-qualifier": "more_than",
-        "figures-0-value_low": "700000", "figures-0-unit": "people", "figures-0-counts": "migrants",
-        "figures-0-period_label": "2015", "figures-0-period_start_0": "", "figures-0-period_start_1": "2015",
-        "figures-0-period_end_0": "", "figures-0-period_end_1": "2015", "figures-0-place": "Serbia",
+        "figures-TOTAL_FORMS": "1",
+        "figures-0-source_sentence": SENTENCE,
+        "figures-0-qualifier": "more_than",
+        "figures-0-value_low": "700000",
+        "figures-0-unit": "people",
+        "figures-0-counts": "migrants",
+        "figures-0-period_label": "2015",
+        "figures-0-period_start_0": "",
+        "figures-0-period_start_1": "2015",
+        "figures-0-period_end_0": "",
+        "figures-0-period_end_1": "2015",
+        "figures-0-place": "Serbia",
         "figures-0-key": "migrants-2015",
     }
 
@@ -118,15 +133,18 @@ def test_an_editor_adds_a_figure_by_picking_its_sentence_and_sees_its_reading_on
 # A figure's value must be in its sentence
 
 
-@pytest.mark.parametrize("sentence, value", [
-    ("more than 700,000 migrants", 700000),
-    ("više od 700.000 migranata", 700000),
-    ("some 700 000 migrants", 700000),
-    ("1 million people", 1000000),
-    ("1.5 million people", 1500000),
-    ("2,000-3,000 people per day and 6,000 - 7,000", 7000),
-    ("in 18 centres", 18),
-])
+@pytest.mark.parametrize(
+    "sentence, value",
+    [
+        ("more than 700,000 migrants", 700000),
+        ("više od 700.000 migranata", 700000),
+        ("some 700 000 migrants", 700000),
+        ("1 million people", 1000000),
+        ("1.5 million people", 1500000),
+        ("2,000-3,000 people per day and 6,000 - 7,000", 7000),
+        ("in 18 centres", 18),
+    ],
+)
 def test_a_figure_is_found_in_its_sentence_however_the_sentence_writes_it(sentence, value):
     assert value in numbers_in(sentence)
 
@@ -137,8 +155,9 @@ def test_a_decimal_or_a_year_is_not_mistaken_for_another_figure():
 
 def test_a_figure_whose_value_is_not_in_its_sentence_is_refused_with_a_message():
     project = make_project(text=TEXT)
-    figure = ContextFigure(project=project, key="k", value_low=70000, unit="people", counts="x",
-                           source_sentence=SENTENCE)
+    figure = ContextFigure(
+        project=project, key="k", value_low=70000, unit="people", counts="x", source_sentence=SENTENCE
+    )
 
     with pytest.raises(ValidationError) as caught:
         figure.full_clean()
@@ -152,8 +171,12 @@ def test_the_error_summary_at_the_top_links_to_the_figure_field_in_error(admin_c
     project = make_project("Border help", text=TEXT)
     _, data = open_form(admin_client, project)
     data |= {
-        "figures-TOTAL_FORMS": "1", "figures-0-source_sentence": SENTENCE, "figures-0-qualifier": "more_than",
-        "figures-0-value_low": "70000", "figures-0-unit": "people", "figures-0-counts": "migrants",
+        "figures-TOTAL_FORMS": "1",
+        "figures-0-source_sentence": SENTENCE,
+        "figures-0-qualifier": "more_than",
+        "figures-0-value_low": "70000",
+        "figures-0-unit": "people",
+        "figures-0-counts": "migrants",
         "figures-0-key": "migrants-2015",
     }
 
@@ -167,7 +190,7 @@ def test_the_error_summary_at_the_top_links_to_the_figure_field_in_error(admin_c
     assert "Migration context figure 1: Value" in summary
     # The card with the error is open, so the link lands on a visible field.
     card = content.split('id="figures-0"')[1].split("</details>")[0]
-    assert "<details class=\"fact-card__details\" open>" in card
+    assert '<details class="fact-card__details" open>' in card
 
 
 # Months, not days

@@ -63,7 +63,9 @@ def test_the_stylesheet_is_served_compressed_under_its_hashed_name(client):
     response = client.get(url, headers=GZIP)
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
-    assert len(body(response)) < (settings.STATIC_ROOT / staticfiles_storage.stored_name("css/portal.css")).stat().st_size
+    assert (
+        len(body(response)) < (settings.STATIC_ROOT / staticfiles_storage.stored_name("css/portal.css")).stat().st_size
+    )
 
 
 def test_hashed_static_files_are_cached_for_ever(client):

@@ -126,7 +126,10 @@ def test_seeding_and_removing_bump_the_catalogue_generation():
 
 
 def test_remove_deletes_every_synthetic_row_and_nothing_real(catalogue):
-    real = {model: model.objects.count() for model in [Project, Status, Area, Donor, Partner, Funding, Partnership, ContextFigure]}
+    real = {
+        model: model.objects.count()
+        for model in [Project, Status, Area, Donor, Partner, Funding, Partnership, ContextFigure]
+    }
     seed_synthetic(SIZE)
     out, _ = seed("--remove")
     assert f"{SIZE} projects" in out
@@ -159,7 +162,9 @@ def test_the_real_fixtures_hold_no_synthetic_row(settings):
             assert not str(record["fields"].get("project", [""])[0]).startswith(SYNTHETIC_SLUG_PREFIX)
 
 
-@pytest.mark.parametrize("make", [lambda slug: make_donor("Some Donor", slug=slug), lambda slug: make_project("Some", slug=slug)])
+@pytest.mark.parametrize(
+    "make", [lambda slug: make_donor("Some Donor", slug=slug), lambda slug: make_project("Some", slug=slug)]
+)
 def test_staff_cannot_give_a_real_row_a_synthetic_slug(make):
     row = make("synthetic-looking")
     with pytest.raises(ValidationError, match="reserved for benchmark data"):

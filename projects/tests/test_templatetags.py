@@ -183,7 +183,8 @@ def test_not_stated_is_one_tag_with_its_style():
 def test_no_template_writes_not_stated_by_hand():
     """Every place a fact is missing renders {% not_stated %}, so none can lose its styling."""
     by_hand = [
-        str(path) for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        str(path)
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
         if path.name != "base.html" and "not stated" in path.read_text()
     ]
     assert by_hand == []

@@ -52,7 +52,7 @@ def test_home_page_totals_funding_per_currency_and_never_across_currencies(clien
 
 
 def test_home_page_keeps_the_two_700000_figures_apart_each_credited_to_its_own_project(client, catalogue):
-    """"More than 700,000 as of mid-2015" and "some 700,000 until March 2016" differ in qualifier and period."""
+    """ "More than 700,000 as of mid-2015" and "some 700,000 until March 2016" differ in qualifier and period."""
     rows = [row for row in parsed(client.get(HOME)).by_tag["tr"] if "700,000" in row]
     assert len(rows) == 2
     more, some = sorted(rows)
@@ -248,8 +248,11 @@ def test_project_detail_shows_when_it_was_last_updated_as_a_local_date(client):
 
 def test_the_fixture_projects_show_a_last_updated_date(client, catalogue):
     text = page_text(detail(client, "croboweb-cross-border-cooperation"))
-    assert re.search(r"Catalogue entry last changed \d{1,2} (January|February|March|April|May|June|July|August|September|October|"
-                     r"November|December) \d{4}", text)
+    assert re.search(
+        r"Catalogue entry last changed \d{1,2} (January|February|March|April|May|June|July|August|September|October|"
+        r"November|December) \d{4}",
+        text,
+    )
 
 
 def test_project_detail_lists_related_projects_sharing_an_area_even_without_a_donor(client):
@@ -356,8 +359,15 @@ def test_area_detail_leaves_out_unpublished_projects(client):
 
 @pytest.mark.parametrize(
     "url",
-    ["/projects/no-such-project/", "/donors/no-such-donor/", "/areas/no-such-area/", "/projects/%00/",
-     "/donors/%C5%A0id/", "/projects/a%20b/", "/no-such-page/"],
+    [
+        "/projects/no-such-project/",
+        "/donors/no-such-donor/",
+        "/areas/no-such-area/",
+        "/projects/%00/",
+        "/donors/%C5%A0id/",
+        "/projects/a%20b/",
+        "/no-such-page/",
+    ],
 )
 def test_unknown_addresses_answer_404_with_a_helpful_page(client, catalogue, url):
     response = client.get(url)
@@ -371,6 +381,7 @@ def test_unpublished_project_detail_answers_404(client):
 
 
 # Bad input never breaks a page -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("query", BAD_QUERIES, ids=short)
 def test_odd_list_parameters_answer_200_400_or_404_never_a_server_error(client, catalogue, query):
@@ -437,8 +448,10 @@ def test_submitting_the_filter_form_unchanged_answers_200(client, catalogue):
 
 
 def test_valid_parameters_answer_200(client, catalogue):
-    response = client.get(f"{LIST}?q=border&donor=european-union&area=border-management&status=completed"
-                          "&currency=EUR&min_amount=1&max_amount=2000000&sort=-amount&page=1")
+    response = client.get(
+        f"{LIST}?q=border&donor=european-union&area=border-management&status=completed"
+        "&currency=EUR&min_amount=1&max_amount=2000000&sort=-amount&page=1"
+    )
     assert response.status_code == 200
     assert "EU Supports Serbia to Improove Border Management" in page_text(response)
 
@@ -519,7 +532,7 @@ def test_project_detail_query_count_does_not_grow_with_grants_partners_figures_o
     changes (its versions, with their revisions, in one query; the content type once per process) come in
     fixed queries."""
     projects, _, _ = build_catalogue(size)
-    for number in range(size):
+    for _number in range(size):
         with reversion.create_revision():
             reversion.set_comment("Changed Text.")
             projects[0].save()
@@ -637,12 +650,13 @@ def test_the_hashed_stylesheet_is_served(client):
 def test_the_home_page_shows_at_most_its_share_of_the_earliest_figures_however_many_there_are(client):
     project = make_project("Figures Project")
     for number in range(HOME_FIGURES + 5):
-        make_figure(project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number))
+        make_figure(
+            project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number)
+        )
     html = client.get(HOME).content.decode()
     assert "1,000 people" in html  # the earliest
     assert f"{1000 + HOME_FIGURES - 1:,} people" in html
     assert f"{1000 + HOME_FIGURES:,} people" not in html  # beyond the home page's share: on /context/
-
 
 
 # Donor, area and context pages come in pages (1 + n above: the paginator's count) -----------------------------
@@ -673,7 +687,9 @@ def test_an_area_page_lists_twenty_projects_a_page(client):
 def test_the_context_page_lists_fifty_figures_a_page(client):
     project = make_project("Figures Project")
     for number in range(51):
-        make_figure(project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number))
+        make_figure(
+            project, value_low=1000 + number, period_start=datetime.date(2015, 1, 1) + datetime.timedelta(days=number)
+        )
     first = client.get(reverse("projects:context")).content.decode()
     assert "Page 1 of 2" in first and "1,000" in first and "1,050" not in first
     assert "1,050" in client.get(reverse("projects:context") + "?page=2").content.decode()

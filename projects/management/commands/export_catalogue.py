@@ -15,6 +15,7 @@ keys, its edit history (django-reversion) and the staff accounts and groups, for
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+
 from projects.catalogue import export_backup, export_catalogue, snapshot
 
 

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Check and count, but write nothing.")
         parser.add_argument(
-            "--overwrite-staff-edits", action="store_true",
+            "--overwrite-staff-edits",
+            action="store_true",
             help="Apply the fixtures to objects staff changed since the last load too (their versions stay in "
             "the edit history, restorable).",
         )

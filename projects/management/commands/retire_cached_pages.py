@@ -37,9 +37,13 @@ class Command(BaseCommand):
                 return
             before, after = retire_cached_pages()
         except DatabaseError as error:
-            self.stderr.write(f"Could not reach the database to retire the cached pages: {error}. "
-                              "Check DATABASE_URL and that the database answers, then run it again.")
-            raise SystemExit(1)
-        self.stdout.write(self.style.SUCCESS(
-            f"Retired every cached page: catalogue generation {before} -> {after}; pages are rendered afresh."
-        ))
+            self.stderr.write(
+                f"Could not reach the database to retire the cached pages: {error}. "
+                "Check DATABASE_URL and that the database answers, then run it again."
+            )
+            raise SystemExit(1) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Retired every cached page: catalogue generation {before} -> {after}; pages are rendered afresh."
+            )
+        )

@@ -26,7 +26,9 @@ class BrowserErrors:
     def __init__(self, page):
         self.page = page
         self.errors = []
-        page.on("console", lambda message: self.errors.append(console_line(message)) if message.type == "error" else None)
+        page.on(
+            "console", lambda message: self.errors.append(console_line(message)) if message.type == "error" else None
+        )
         page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
         page.expose_function("reportCspViolation", lambda violation: self.errors.append(f"CSP violation: {violation}"))
         page.add_init_script(CSP_LISTENER)

@@ -29,7 +29,9 @@ PUBLIC_PAGES = [
     PublicPage("project list filtered", "/projects/?q=border&donor=european-union&area=border-management&sort=-amount"),
     PublicPage("project list with no match", "/projects/?q=nothing-matches-this"),
     PublicPage("project list with an invalid filter", "/projects/?min_amount=abc", status=400),
-    PublicPage("project list with a valid and an invalid filter", "/projects/?donor=european-union&min_amount=abc", status=400),
+    PublicPage(
+        "project list with a valid and an invalid filter", "/projects/?donor=european-union&min_amount=abc", status=400
+    ),
     PublicPage("project list with two filters active", "/projects/?donor=european-union&area=border-management"),
     *(PublicPage(f"project {slug}", f"/projects/{slug}/") for slug in _published_slugs("projects.project")),
     PublicPage("donors", "/donors/"),

@@ -109,8 +109,21 @@ def test_a_visitor_filters_by_donor_and_downloads_the_same_projects_as_csv(page)
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert rows[0] == [
-        "slug", "title", "url", "status", "status_label", "area_slugs", "area_names", "donor_slugs", "donor_names",
-        "grant_donors", "grant_currencies", "grant_amounts", "start_date", "start_precision", "duration_months",
+        "slug",
+        "title",
+        "url",
+        "status",
+        "status_label",
+        "area_slugs",
+        "area_names",
+        "donor_slugs",
+        "donor_names",
+        "grant_donors",
+        "grant_currencies",
+        "grant_amounts",
+        "start_date",
+        "start_precision",
+        "duration_months",
     ]
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert [(record["slug"], record["title"]) for record in records] == shown

@@ -8,8 +8,11 @@ from pypdf import PdfReader
 from .checks import axe_violations
 from .pages import PUBLIC_PAGES
 
-PROJECT_PAGES = [public_page for public_page in PUBLIC_PAGES if public_page.name.startswith("project ")
-                 and "list" not in public_page.name]
+PROJECT_PAGES = [
+    public_page
+    for public_page in PUBLIC_PAGES
+    if public_page.name.startswith("project ") and "list" not in public_page.name
+]
 LONGEST = "/projects/information-management-communication-and-planning/"
 # Left out of print: what only a screen can use.
 NOT_PRINTED = [".skip-link", ".site-nav", ".language-switcher", ".breadcrumbs", ".cite-figure", ".cite__files"]

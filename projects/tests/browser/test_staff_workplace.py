@@ -102,12 +102,15 @@ def test_an_editor_adds_a_figure_by_selecting_words_in_the_text_then_saves_it(si
     new_card = signed_in.locator("#figures-3")
 
     # The editor selects a few words of the text with the mouse: the new figure's select takes their sentence.
-    signed_in.evaluate("""(words) => {
+    signed_in.evaluate(
+        """(words) => {
         const text = document.getElementById('id_text'), start = text.value.indexOf(words);
         text.focus();
         text.setSelectionRange(start, start + words.length);
         text.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-    }""", "formally closed, more than 700,000")
+    }""",
+        "formally closed, more than 700,000",
+    )
     chosen = new_card.locator("select.source-sentence")
     expect(chosen).to_have_value(re.compile(f"^{SENTENCE_START}"))
     expect(new_card.locator(".source-sentence__chosen")).to_contain_text("more than 700,000 migrants")
