@@ -134,7 +134,7 @@ def partnership_reading(partnership):
 
 
 def figure_reading(figure):
-    """ "more than 700,000 people · mid-2015 to the beginning of March 2016 · Republic of Serbia"."""
+    """ "more than 700,000 people · As of mid-2015 until the beginning of March 2016 · Republic of Serbia"."""
     parts = [figure_with_unit(figure), figure_period(figure)]
     if figure.place:
         parts.append(figure.place)

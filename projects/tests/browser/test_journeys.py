@@ -124,6 +124,7 @@ def test_a_visitor_filters_by_donor_and_downloads_the_same_projects_as_csv(page)
         "start_date",
         "start_precision",
         "duration_months",
+        "editorial_note",
     ]
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert [(record["slug"], record["title"]) for record in records] == shown
