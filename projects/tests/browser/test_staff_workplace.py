@@ -90,7 +90,9 @@ def test_the_three_figure_project_form_reads_each_figure_on_one_line_and_stays_s
     readings = signed_in.locator("#figures-group .inline-related:not(.empty-form) summary").all_inner_texts()
     height = signed_in.evaluate("document.documentElement.scrollHeight")
 
-    assert "more than 700,000 people · As of mid-2015 until the beginning of March 2016 · Republic of Serbia" in readings
+    assert (
+        "more than 700,000 people · As of mid-2015 until the beginning of March 2016 · Republic of Serbia" in readings
+    )
     assert len(readings) == 3
     assert height < 2500, f"the form is {height} px tall"  # 4,403 px before the cards
 
