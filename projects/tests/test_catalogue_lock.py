@@ -10,39 +10,16 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from projects.locking import catalogue_write_lock
 from projects.models import Area, Donor, Partner, Project, Status
 
 from .factories import make_area, make_donor, make_partner, make_project, make_status
+from .support.admin import change_url, make_editor, open_form, signed_in
 from .support.html import form_fields
-
-
-def make_editor(username, password="a long editor password 1"):
-    user = User.objects.create_user(username, password=password, is_staff=True, first_name=username.title())
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def change_url(obj):
-    return reverse(f"admin:projects_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def open_form(client, obj):
-    response = client.get(change_url(obj))
-    assert response.status_code == 200
-    return form_fields(response.content, f"{obj._meta.model_name}_form")
 
 
 @contextmanager
@@ -88,7 +65,7 @@ def test_two_editors_save_the_same_entry_and_the_second_is_refused_with_the_firs
     make, anas_field, boris_field = ENTRIES[kind]
     entry = make()
     ana, boris = signed_in(make_editor("ana")), signed_in(make_editor("boris"))
-    anas_form, boris_form = open_form(ana, entry), open_form(boris, entry)
+    anas_form, boris_form = open_form(ana, change_url(entry)), open_form(boris, change_url(entry))
     anas_value = "7" if anas_field == "order" else "Ana's value"
     boris_value = "9" if boris_field == "order" else "boris-value"
 
@@ -108,8 +85,8 @@ def test_two_editors_save_the_same_entry_and_the_second_is_refused_with_the_firs
 def test_an_editor_saving_a_donor_twice_from_fresh_forms_is_not_refused():
     donor = make_donor("Swiss Agency")
     ana = signed_in(make_editor("ana"))
-    assert ana.post(change_url(donor), open_form(ana, donor) | {"short_name": "A"}).status_code == 302
-    assert ana.post(change_url(donor), open_form(ana, donor) | {"short_name": "B"}).status_code == 302
+    assert ana.post(change_url(donor), open_form(ana, change_url(donor)) | {"short_name": "A"}).status_code == 302
+    assert ana.post(change_url(donor), open_form(ana, change_url(donor)) | {"short_name": "B"}).status_code == 302
     donor.refresh_from_db()
     assert donor.short_name == "B"
 
@@ -118,7 +95,7 @@ def test_an_editor_saving_a_donor_twice_from_fresh_forms_is_not_refused():
 def test_a_donor_changed_outside_the_admin_after_the_form_was_opened_refuses_the_stale_save():
     donor = make_donor("European Union", slug="european-union", short_name="EU")
     ana = signed_in(make_editor("ana"))
-    anas_form = open_form(ana, donor)
+    anas_form = open_form(ana, change_url(donor))
     Donor.objects.filter(pk=donor.pk).update(description="Written by someone else")
 
     response = ana.post(change_url(donor), anas_form | {"short_name": "E.U."})
@@ -138,7 +115,7 @@ def test_a_save_while_the_lock_is_held_gets_its_form_back_with_everything_typed_
     project = make_project("Border help", places="Serbia")
     donor = make_donor("Swiss Agency")
     ana = signed_in(make_editor("ana"))
-    form = open_form(ana, project)
+    form = open_form(ana, change_url(project))
     typed = form | {
         "title": "Ana's new title",
         "fundings-TOTAL_FORMS": "1",

@@ -9,47 +9,21 @@ import json
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 from django.urls import reverse
 from reversion.models import Revision, Version
 
 from projects.catalogue import export_catalogue
 from projects.models import Area, ContextFigure, Donor, Funding, LoadedFixtureState, Partner, Project, Status
 
-from .support.html import form_fields
+from .support.admin import change_url, make_editor, open_form, signed_in
 
 pytestmark = pytest.mark.django_db
 
 OPEN_COMMUNITIES = "open-communities-successful-communities"
 CROBOWEB = "croboweb-cross-border-cooperation"
 EU_PROJECT = "eu-supports-border-management"
-
-
-def make_editor(username):
-    user = User.objects.create_user(
-        username, password=f"a long password for {username}", is_staff=True, first_name=username.title()
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def change_url(obj):
-    return reverse(f"admin:projects_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def open_form(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    return form_fields(response.content, f"{response.context['opts'].model_name}_form")
 
 
 def save(client, obj, **changes):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,34 +12,12 @@ from reversion.models import Version
 
 from projects.models import Area, ContextFigure, Donor, Funding, Project, Status
 
-from .support.html import form_fields
+from .support.admin import change_url, make_editor, open_form, signed_in
 
 pytestmark = pytest.mark.django_db
 
 CROBOWEB = "croboweb-cross-border-cooperation"
 EU_PROJECT = "eu-supports-border-management"
-
-
-def make_editor(username="ana", password="a long editor password 1"):
-    user = User.objects.create_user(username, password=password, is_staff=True, first_name=username.title())
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def change_url(obj):
-    return reverse(f"admin:projects_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def open_form(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    return form_fields(response.content, f"{response.context['opts'].model_name}_form")
 
 
 # The Editors group ----------------------------------------------------------------------------------------
