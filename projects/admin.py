@@ -278,10 +278,30 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
 
     fieldsets = [
         (_("Project"), {"fields": ["title", "slug", "status", "areas", "text"]}),
-        (_("Dates and places"), {"fields": [("start_date", "start_precision"), "duration_months", "places"]}),
+        (
+            _("Dates and places"),
+            {
+                "fields": [
+                    ("start_date", "start_precision"),
+                    "start_sentence",
+                    "duration_months",
+                    "duration_sentence",
+                    "places",
+                ]
+            },
+        ),
         (_("Publication"), {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
     ]
     inlines = [FundingInline, PartnershipInline, ContextFigureInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.text:
+            # The dates' sentences are picked from the text, as the grants' and figures' are.
+            for name in ("start_sentence", "duration_sentence"):
+                if name in form.base_fields:
+                    form.base_fields[name].widget = SourceSentenceSelect(sentences_of(obj.text))
+        return form
 
     def get_queryset(self, request):
         # One query for all rows' grants and donors, so the changelist does not query per row.

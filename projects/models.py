@@ -204,12 +204,22 @@ class Project(NaturalKey, models.Model):
         default=Precision.MONTH,
         help_text=_("How much of the start date the text gives: “September 2015” is month precision."),
     )
+    start_sentence = models.TextField(
+        _("start date's sentence"),
+        blank=True,
+        help_text=_("The sentence of the project text that gives the start date, word for word."),
+    )
     duration_months = models.PositiveSmallIntegerField(
         _("duration in months"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
         help_text=_("Leave empty when the text does not say."),
+    )
+    duration_sentence = models.TextField(
+        _("duration's sentence"),
+        blank=True,
+        help_text=_("The sentence of the project text that gives the duration, word for word."),
     )
     places = models.CharField(
         _("places"), max_length=300, blank=True, help_text=_("Countries or places the text names, separated by commas.")
@@ -308,6 +318,23 @@ class Project(NaturalKey, models.Model):
             self.start_date = first_of_month(self.start_date)
             if self.start_precision == Precision.YEAR:
                 self.start_date = self.start_date.replace(month=1)
+        errors = {}
+        # A date's sentence is its provenance, as a grant's or a figure's is: it must be the text's own words,
+        # and it backs a fact only when that fact is given.
+        for sentence_field, fact_field in (("start_sentence", "start_date"), ("duration_sentence", "duration_months")):
+            sentence = getattr(self, sentence_field)
+            if not sentence:
+                continue
+            if not quoted_in(sentence, self.text or ""):
+                errors[sentence_field] = _(
+                    "This sentence does not appear in the project's text. Copy it word for word."
+                )
+            elif getattr(self, fact_field) is None:
+                errors[sentence_field] = _(
+                    "This sentence backs a fact that is empty. Give the fact it states, or clear the sentence."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def paragraphs(self):

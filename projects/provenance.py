@@ -1,6 +1,7 @@
 """Where in a project's verbatim text each structured fact comes from.
 
-A grant, a partnership and a figure each keep the sentence they were drawn from (`source_sentence`).
+A grant, a partnership and a figure each keep the sentence they were drawn from (`source_sentence`), and a
+project the sentences that give its start date and its duration (`start_sentence`, `duration_sentence`).
 Here those sentences are found in the text, so the project page can mark them where they stand and
 link each fact to its words and back. Pure text work on rows already loaded: no queries.
 
@@ -41,11 +42,12 @@ def first_sentence(text, limit=OPENING_CHARACTERS):
 class Fact:
     """One fact of the page: where its card is (`anchor`), and the sentence it quotes."""
 
-    kind: str  # "grant", "partner" or "figure": what the marked sentence says it backs
-    anchor: str  # the id of the fact's card on the page, e.g. "figure-arrivals-2015"
+    kind: str  # "grant", "partner", "figure", "start" or "duration": what the marked sentence says it backs
+    anchor: str  # the id of the fact's card or row on the page, e.g. "figure-arrivals-2015"
     sentence: str
-    row: object = None  # the Funding, Partnership or ContextFigure: gets `source_id` once its sentence is found
-    source_id: str = ""  # the id of the marked sentence in the text, once found
+    row: object = None  # the Funding, Partnership, ContextFigure or Project the template renders the fact from
+    row_attribute: str = "source_id"  # the attribute of `row` that gets `source_id` once the sentence is found
+    source_id: str = ""  # the id of the fact's place in the marked sentence, once found
 
 
 @dataclass
@@ -63,12 +65,16 @@ def _folded_pattern(sentence):
 
 
 def facts_of(project):
-    """The project's quoted facts in page order (grants, partners, figures), from its prefetched rows."""
+    """The project's quoted facts in page order (grants, partners, dates, figures), from its prefetched rows."""
     facts = []
     for funding in project.fundings.all():
         facts.append(Fact("grant", f"grant-{funding.donor.slug}", funding.source_sentence, funding))
     for partnership in project.partnerships.all():
         facts.append(Fact("partner", f"partner-{partnership.partner.slug}", partnership.source_sentence, partnership))
+    if project.start_date and project.start_sentence:
+        facts.append(Fact("start", "fact-start", project.start_sentence, project, "start_source_id"))
+    if project.duration_months and project.duration_sentence:
+        facts.append(Fact("duration", "fact-duration", project.duration_sentence, project, "duration_source_id"))
     for figure in project.figures.all():
         facts.append(Fact("figure", f"figure-{figure.key}", figure.source_sentence, figure))
     return facts
@@ -105,31 +111,56 @@ def locate(paragraphs, facts):
                 # others' are empty anchors at its start, so a link from another page always lands.
                 fact.source_id = f"source-{fact.anchor}"
                 if fact.row is not None:
-                    # The prefetched row the template renders: its card links to the mark.
-                    fact.row.source_id = fact.source_id
+                    # The prefetched row (or the project) the template renders: its card links to the mark.
+                    setattr(fact.row, fact.row_attribute, fact.source_id)
         marks[index] = merged
     return marks
 
 
-def marked_paragraph(paragraph, marks, label):
-    """`paragraph` as HTML: every character escaped, each mark a link to its first fact's card.
+def marked_paragraph(paragraph, marks, title, label, interface_lang=""):
+    """`paragraph` as HTML: every character escaped, each mark linked to the facts its sentence gives.
 
-    `label(mark)` says what the link leads to, for its title (the words stay the text's own).
+    A sentence that gives one fact is itself the link to that fact's card. A sentence that gives several
+    (a grant, its partner and the start date, all in one sentence) is marked, and followed by a small
+    reference link to each of its facts, so every fact can be reached from its words and back.
+    `title(mark)` says what a mark's facts are; `label(fact, number)` names one fact's reference link,
+    `number` counting facts of the same kind in the mark (None when the fact is the only one of its kind).
+    The text's words stay its own. `interface_lang` is the page's language tag when it is not the text's
+    (the reference links are the interface's words, inside the English text).
     """
     pieces, position = [], 0
     for mark in marks:
         pieces.append(escape(paragraph[position : mark.start]))
         others = mark_safe("".join(format_html('<span id="{}"></span>', fact.source_id) for fact in mark.facts[1:]))
-        pieces.append(
-            format_html(
-                '<a class="source-mark" id="{}" href="#{}" title="{}">{}{}</a>',
-                mark.source_id,
-                mark.facts[0].anchor,
-                label(mark),
-                others,
-                paragraph[mark.start : mark.end],
+        words = paragraph[mark.start : mark.end]
+        if len(mark.facts) == 1:
+            pieces.append(
+                format_html(
+                    '<a class="source-mark" id="{}" href="#{}" title="{}">{}</a>',
+                    mark.source_id,
+                    mark.facts[0].anchor,
+                    title(mark),
+                    words,
+                )
             )
-        )
+        else:
+            kinds = [fact.kind for fact in mark.facts]
+            seen, references = {}, []
+            for fact in mark.facts:
+                seen[fact.kind] = seen.get(fact.kind, 0) + 1
+                number = seen[fact.kind] if kinds.count(fact.kind) > 1 else None
+                references.append(format_html('<a href="#{}">{}</a>', fact.anchor, label(fact, number)))
+            pieces.append(
+                format_html(
+                    '<span class="source-mark" id="{}" title="{}">{}{}</span><sup class="source-refs"{}>{}</sup>',
+                    mark.source_id,
+                    title(mark),
+                    others,
+                    words,
+                    format_html(' lang="{}"', interface_lang) if interface_lang else "",
+                    mark_safe(" ".join(references)),
+                )
+            )
         position = mark.end
     pieces.append(escape(paragraph[position:]))
     return mark_safe("".join(pieces))

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -15,9 +16,11 @@ from django_filters.views import FilterView
 from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
+from .context_processors import language_tag
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
+from .templatetags.catalogue import figure_with_unit, in_source_language
 
 
 def with_query(path, query):
@@ -180,6 +183,7 @@ class ProjectDetailView(DetailView):
         # The sentences the facts quote, marked where they stand in the verbatim text (projects.provenance).
         paragraphs = project.paragraphs
         marks = provenance.locate(paragraphs, provenance.facts_of(project))
+        interface_lang = "" if in_source_language() else language_tag(get_language())
         return super().get_context_data(
             citation=citations.rendered(citations.entry_item(project, url)),
             citation_files=[
@@ -189,7 +193,9 @@ class ProjectDetailView(DetailView):
             related=Project.objects.related_to(project),
             structured_data=project_schema(project, self.request.build_absolute_uri),
             marked_paragraphs=[
-                provenance.marked_paragraph(paragraph, marks.get(index, []), source_mark_title)
+                provenance.marked_paragraph(
+                    paragraph, marks.get(index, []), source_mark_title, source_fact_label, interface_lang
+                )
                 for index, paragraph in enumerate(paragraphs)
             ],
             has_source_marks=bool(marks),
@@ -253,9 +259,32 @@ class ContextExportView(View):
 
 def source_mark_title(mark):
     """What a marked sentence's link says it leads to: "Source of: a grant, a figure"."""
-    kinds = {"grant": _("a grant"), "partner": _("a partner"), "figure": _("a figure")}
+    kinds = {
+        "grant": _("a grant"),
+        "partner": _("a partner"),
+        "figure": _("a figure"),
+        "start": _("the start date"),
+        "duration": _("the duration"),
+    }
     named = list(dict.fromkeys(kinds[fact.kind] for fact in mark.facts))
     return _("Source of: %(facts)s") % {"facts": ", ".join(named)}
+
+
+def source_fact_label(fact, number):
+    """The words of a reference link after a sentence that gives several facts: "grant", "figure 2"."""
+    kinds = {
+        "grant": _("grant"),
+        "partner": _("partner"),
+        "figure": _("figure"),
+        "start": _("start date"),
+        "duration": _("duration"),
+    }
+    if number is None:
+        return kinds[fact.kind]
+    if fact.kind == "figure":
+        # Two figures of one sentence ("some 4,000 migrants … in 18 … centres") are told apart by what they say.
+        return figure_with_unit(fact.row)
+    return _("%(fact)s %(number)s") % {"fact": kinds[fact.kind], "number": number}
 
 
 def not_stated_facts(project):

@@ -24,6 +24,15 @@ def visible(fragment, tags_as=""):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", tags_as, fragment)).split())
 
 
+# After a sentence that gives several facts: the interface's links to each of them, not the text's words.
+REFERENCES = re.compile(r'<sup class="source-refs"[^>]*>(.*?)</sup>', flags=re.S)
+
+
+def text_of(prose):
+    """The verbatim text a reader sees in the prose, without the reference links after multi-fact sentences."""
+    return visible(REFERENCES.sub("", prose))
+
+
 def test_a_list_row_opens_with_the_texts_first_sentence_cut_at_a_word_with_an_ellipsis(client, catalogue):
     page = client.get(LIST).content.decode()
     openings = [visible(o) for o in re.findall(r'<p class="project-summary__opening"[^>]*>(.*?)</p>', page, flags=re.S)]
@@ -75,7 +84,7 @@ def test_the_text_stays_verbatim_and_marks_each_figures_sentence_linked_both_way
     response = client.get(project.get_absolute_url())
     page = response.content.decode()
     prose = prose_of(response)
-    assert visible(prose) == " ".join(project.text.split())
+    assert text_of(prose) == " ".join(project.text.split())
     for figure in project.figures.all():
         card = re.search(
             rf'<div class="figure-card" id="figure-{figure.key}">(.*?)(?=<div class="figure-card"|</section>)',
@@ -94,15 +103,75 @@ def test_the_text_stays_verbatim_and_marks_each_figures_sentence_linked_both_way
     assert words == " ".join(passed.source_sentence.split())
 
 
-def test_a_sentence_that_backs_two_facts_is_marked_once_and_each_fact_finds_it(client, db):
+def test_a_sentence_that_backs_two_facts_is_marked_once_and_links_to_each_fact(client, db):
     sentence = "The EU gave EUR 5,000 for 300 beds."
     project = make_project("Beds Project", text=f"Intro words. {sentence} Closing words.")
-    make_funding(project, amount="5000", currency="EUR", source_sentence=sentence)
+    funding = make_funding(project, amount="5000", currency="EUR", source_sentence=sentence)
     figure = make_figure(project, key="beds", value_low=300, source_sentence=sentence)
-    prose = prose_of(client.get(project.get_absolute_url()))
+    page = client.get(project.get_absolute_url()).content.decode()
+    prose = re.search(r'<div class="prose"[^>]*>(.*?)</div>', page, flags=re.S)[1]
     assert prose.count('class="source-mark"') == 1
     assert f'id="source-figure-{figure.key}"' in prose
-    assert visible(prose) == " ".join(project.text.split())
+    assert text_of(prose) == " ".join(project.text.split())
+    # From the sentence to each fact: one reference link each, right after the sentence.
+    references = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', REFERENCES.search(prose)[1])
+    assert references == [(f"grant-{funding.donor.slug}", "grant"), ("figure-beds", "figure")]
+    for anchor, _words in references:
+        assert f'id="{anchor}"' in page
+    # And back: each fact's card leads to its own anchor inside the one mark.
+    assert f'href="#source-grant-{funding.donor.slug}"' in page
+    assert 'href="#source-figure-beds"' in page
+
+
+def test_two_figures_of_one_sentence_are_told_apart_by_what_they_say(client, catalogue):
+    page = client.get(
+        reverse("projects:project_detail", args=["information-management-communication-and-planning"])
+    ).content.decode()
+    sentence = "In January 2017 there are some 4,000 migrants accommodated in 18 asylum and reception centres."
+    mark = re.search(r'<span class="source-mark"[^>]*>(.*?)</span><sup class="source-refs"[^>]*>(.*?)</sup>', page)
+    assert visible(mark[1]) == sentence
+    assert [visible(link) for link in re.findall(r"<a [^>]+>(.*?)</a>", mark[2])] == ["18 centres", "some 4,000 people"]
+
+
+def test_the_start_date_and_duration_link_to_the_sentences_that_give_them_and_back(client, catalogue):
+    for slug, fact, words in [
+        ("increasing-capacities-irregular-migration", "start", "September 2015"),
+        ("croboweb-cross-border-cooperation", "duration", "1 year"),
+    ]:
+        project = Project.objects.get(slug=slug)
+        page = client.get(project.get_absolute_url()).content.decode()
+        row = re.search(
+            rf'<div id="fact-{fact}"><dt>[^<]+</dt><dd><a href="#([^"]+)"[^>]*>([^<]+)</a></dd></div>', page
+        )
+        assert row and row[2] == words, slug
+        assert row[1] == f"source-fact-{fact}"
+        # The anchor stands inside the mark of the sentence the project keeps for that fact.
+        mark = re.search(
+            rf'<span class="source-mark"[^>]*>(?:<span id="[^"]+"></span>)*?<span id="{row[1]}"></span>', page
+        )
+        assert mark, slug
+        sentence = getattr(project, f"{fact}_sentence")
+        assert sentence and " ".join(sentence.split()) in " ".join(project.text.split())
+        refs = REFERENCES.search(page[mark.start() :])[1]
+        assert f'href="#fact-{fact}"' in refs
+
+
+def test_a_date_sentence_must_be_the_texts_own_words_and_back_a_stated_date(db):
+    from django.core.exceptions import ValidationError
+
+    project = make_project("Dated Project", text="It started in May 2016. It ran for two years.")
+    project.start_sentence = "It started in June 2016."
+    with pytest.raises(ValidationError) as error:
+        project.full_clean()
+    assert "start_sentence" in error.value.message_dict
+    project.start_sentence = "It started in May 2016."
+    with pytest.raises(ValidationError) as error:
+        project.full_clean()  # the sentence backs a start date that is empty
+    assert "start_sentence" in error.value.message_dict
+    project.start_date = __import__("datetime").date(2016, 5, 1)
+    project.duration_sentence = "It ran for two years."
+    project.duration_months = 24
+    project.full_clean()
 
 
 def test_markup_in_the_text_is_escaped_inside_and_outside_a_mark(client, db):
@@ -112,7 +181,7 @@ def test_markup_in_the_text_is_escaped_inside_and_outside_a_mark(client, db):
     prose = prose_of(client.get(project.get_absolute_url()))
     assert "<b>" not in prose and "<script>" not in prose
     assert "&lt;b&gt;4,000&lt;/b&gt; people &amp; more" in prose
-    assert visible(prose) == " ".join(project.text.split())
+    assert text_of(prose) == " ".join(project.text.split())
 
 
 def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
@@ -121,12 +190,19 @@ def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
     ).content.decode()
     link = re.search(r'<li id="partner-([\w-]+)">[^<]*<a href="#(source-partner-[\w-]+)"', page)
     assert link and f'id="{link[2]}"' in page
-    # Its sentence also gives the grant: one mark, which leads to the first of its facts (the grant's card).
+    # Its sentence also gives the grant and the start date: one mark, then a link to each of its facts.
     mark = re.search(
-        rf'<a class="source-mark" id="[^"]+" href="#([^"]+)" title="Source of: a grant, a partner"><span id="{link[2]}">',
+        rf'<span class="source-mark" id="[^"]+" title="Source of: a grant, a partner, the start date">'
+        rf'(?:<span id="[^"]+"></span>)*?<span id="{link[2]}"></span>',
         page,
     )
-    assert mark and f'id="{mark[1]}"' in page
+    assert mark
+    refs = REFERENCES.search(page[mark.start() :])[1]
+    assert re.findall(r'href="#([^"]+)"', refs) == [
+        "grant-iom-international-development-fund",
+        f"partner-{link[1]}",
+        "fact-start",
+    ]
 
 
 def test_a_long_sentence_is_quoted_around_the_figure_with_a_link_to_the_whole(client, catalogue):

@@ -220,6 +220,33 @@ def test_a_month_without_a_year_is_refused_with_a_message(admin_client):
     assert "Enter the year as well as the month." in response.content.decode()
 
 
+def test_an_editor_picks_the_sentence_that_gives_the_start_date_and_the_page_marks_it(admin_client, client):
+    project = make_project("Border help", text=TEXT, start_date=datetime.date(2015, 9, 1))
+    response, data = open_form(admin_client, project)
+    select = response.content.decode().split('name="start_sentence"')[1].split("</select>")[0]
+    assert f'<option value="{SENTENCE}">' in select
+
+    assert admin_client.post(change_url(project), data | {"start_sentence": SENTENCE}).status_code == 302
+
+    project.refresh_from_db()
+    assert project.start_sentence == SENTENCE
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert '<a href="#source-fact-start"' in page
+    assert re.search(r'<a class="source-mark" id="source-fact-start" href="#fact-start"[^>]*>More than 700,000', page)
+
+
+def test_a_date_sentence_for_a_date_the_project_does_not_give_is_refused_with_a_message(admin_client):
+    project = make_project("Border help", text=TEXT)
+    _, data = open_form(admin_client, project)
+
+    response = admin_client.post(change_url(project), data | {"duration_sentence": SENTENCE})
+
+    assert response.status_code == 200
+    assert "This sentence backs a fact that is empty." in response.content.decode()
+    project.refresh_from_db()
+    assert project.duration_sentence == ""
+
+
 # A save that changes nothing adds no version
 
 

@@ -80,6 +80,16 @@ def page_text(response):
     return parsed(response).text
 
 
+def prose_text(response):
+    """The project's verbatim text as a reader sees it: the prose, without the reference links that follow a
+    sentence giving several facts (they are the interface's words, not the text's)."""
+    page = response.content.decode()
+    prose = re.search(r'<div class="prose"[^>]*>(.*?)</div>', page, flags=re.S)[1]
+    parser = TextParser()
+    parser.feed(re.sub(r'<sup class="source-refs"[^>]*>.*?</sup>', "", prose, flags=re.S))
+    return " ".join("".join(parser.parts).split())
+
+
 def summary(response):
     """{"Status": "Completed", "Donors and funding": "...", ...}: the page's <dt>/<dd> pairs, the first of each name."""
     page = parsed(response)
