@@ -5,8 +5,9 @@ locale/sr/LC_MESSAGES/django.po from it (derive_catalogue) and compiles both.
 
 Cyrillic -> Latin is letter for letter (љ -> lj, њ -> nj, џ -> dž; Љ -> "Lj", or "LJ" inside a word in capitals).
 Latin -> Cyrillic needs care, so it leaves alone:
-- what is not Serbian text: HTML tags and entities, Django template tags and variables ({{ }}, {% %}),
-  Python placeholders (%(name)s, %s, %d, %%, {name}), web addresses and e-mail addresses;
+- what is not Serbian text: elements marked lang="en" with their content, HTML tags and entities, Django
+  template tags and variables ({{ }}, {% %}), Python placeholders (%(name)s, %s, %d, %%, {name}), web
+  addresses, e-mail addresses, paths and file names;
 - codes and acronyms: any word of two or more capitals (USD, EUR, IOM, INL, EU, UNDP, WHO, UNOPS, PDF,
   CSV, JSON, RIS, URL, HTML, ISO; "IOM-a" keeps IOM, converts the ending), words with a capital after
   the first letter (BibTeX), words with letters Serbian does not have (q, w, x, y: "Twitter"), and KEEP_LATIN;
@@ -68,7 +69,8 @@ DIGRAPH_EXCEPTIONS = [
 KEEP_LATIN = {"BibTeX"}
 
 PROTECTED = re.compile(
-    r"<!--.*?-->"  # HTML comments
+    r"<(\w+)\b[^<>]*\blang=[\"']?en\b[^<>]*>.*?</\1>"  # an element marked English, with its text
+    r"|<!--.*?-->"  # HTML comments
     r"|<[^<>]*>"  # HTML tags
     r"|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);"  # HTML entities
     r"|\{\{.*?\}\}|\{%.*?%\}"  # Django template variables and tags
