@@ -307,6 +307,37 @@ def test_reversions_admin_pages_speak_serbian_in_both_scripts(
     assert "There are no deleted objects to recover." in english.content.decode()
 
 
+# Charts ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_charts_speak_the_pages_language_with_the_sources_names_marked_english(client, catalogue):
+    page = client.get("/sr/").content.decode()
+    assert (
+        '<figcaption class="chart__caption" id="funding-USD-title">Наведена средства у валути USD, по донаторима'
+        in page
+    )
+    assert "Износ у валути USD" in page and "Број особа дневно, од 2015. до 2017." in page
+    # Donors' names in the bars and in the description are the source's English words.
+    assert page.count('<text class="chart__label" lang="en">') == 2
+    assert '<desc id="funding-USD-desc"><span lang="en">International Narcotics' in page
+    english = client.get("/").content.decode()
+    assert '<text class="chart__label">' in english and 'lang="en"' not in english.split("<main", 1)[1]
+
+
+# Exports stay as they were -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export", ["/projects/export.csv", "/projects/export.json", "/context/export.csv"])
+def test_the_exports_are_the_same_bytes_whatever_language_the_visitor_reads(client, catalogue, export):
+    english = b"".join(client.get(export).streaming_content)
+    for prefix, accept_language in (("/sr", "sr"), ("/sr-latn", "sr-Latn")):
+        client.get(f"{prefix}/projects/")
+        serbian = b"".join(client.get(export, HTTP_ACCEPT_LANGUAGE=accept_language).streaming_content)
+        assert serbian == english
+
+
 # Nothing in English but the source's words -----------------------------------------------------------------------
 
 SERBIAN_PAGES = [
