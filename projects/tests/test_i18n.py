@@ -277,12 +277,19 @@ def test_a_missing_page_gets_the_serbian_404_page(client, catalogue):
     assert '<a href="/projects/no-such-project/" lang="en" hreflang="en">English</a>' in html(response)
 
 
-def test_the_error_pages_without_a_request_speak_the_active_language():
-    with translation.override("sr-latn"):
+@pytest.mark.parametrize(
+    ("code", "tag", "sorry", "unavailable_words"),
+    [
+        ("sr-latn", "sr-Latn", "Izvinite, došlo je do problema", "katalog je na trenutak nedostupan"),
+        ("sr", "sr-Cyrl", "Извините, дошло је до проблема", "каталог је на тренутак недоступан"),
+    ],
+)
+def test_the_error_pages_without_a_request_speak_the_active_language(code, tag, sorry, unavailable_words):
+    with translation.override(code):
         server_error = render_to_string("500.html")
         unavailable = render_to_string("503.html")
-    assert '<html lang="sr-Latn">' in server_error and "Izvinite, došlo je do problema" in server_error
-    assert '<html lang="sr-Latn">' in unavailable and "katalog je na trenutak nedostupan" in unavailable
+    assert f'<html lang="{tag}">' in server_error and sorry in server_error
+    assert f'<html lang="{tag}">' in unavailable and unavailable_words in unavailable
 
 
 # The page cache ------------------------------------------------------------------------------------------------------
