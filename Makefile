@@ -26,7 +26,7 @@ help:
 	@echo "make lint         ruff check and ruff format --check (settings in pyproject.toml)"
 	@echo "make screenshots  full-page screenshots of the portal at desktop and phone widths into docs/screenshots/"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
-	@echo "make messages     collect the interface's strings into locale/sr_Latn/.../django.po, then compile it (needs GNU gettext)"
+	@echo "make messages     collect the interface's strings into locale/sr_Latn/.../django.po, derive locale/sr (Cyrillic), compile both (needs GNU gettext)"
 	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
 	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
@@ -87,14 +87,16 @@ run: catalogue static
 dev: catalogue static
 	DEBUG=1 $(VPY) manage.py runserver $(HOST):$(PORT)
 
-# Translations: collect every string of the templates and the Python code into the Serbian catalogue
-# (new ones arrive empty, changed ones fuzzy: translate them), then compile the .mo. Commit both files,
+# Translations: collect every string of the templates and the Python code into the Serbian (Latin) catalogue
+# (new ones arrive empty, changed ones fuzzy: translate them), derive the Cyrillic catalogue from it
+# (portal/serbian.py: translators edit only the Latin file), then compile both .mo files. Commit all four,
 # so nothing at run time or in CI needs GNU gettext (apt-get install gettext).
 MESSAGES_IGNORE = --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench --ignore=docs
-messages: install
+messages: $(VENV)/.installed-dev
 	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext: apt-get install gettext" >&2; exit 1; }
 	DEBUG=1 $(VPY) manage.py makemessages --locale sr_Latn --no-obsolete $(MESSAGES_IGNORE)
-	DEBUG=1 $(VPY) manage.py compilemessages --locale sr_Latn $(MESSAGES_IGNORE)
+	$(VPY) -m portal.serbian locale/sr_Latn/LC_MESSAGES/django.po locale/sr/LC_MESSAGES/django.po
+	DEBUG=1 $(VPY) manage.py compilemessages --locale sr_Latn --locale sr $(MESSAGES_IGNORE)
 
 # Neither check nor lint needs the HTML checker (npm, Java): the Python tools are enough.
 check: $(VENV)/.installed-dev

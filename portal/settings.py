@@ -209,10 +209,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The interface is in English and Serbian (Latin script); the project texts stay in English, as
-# the source gives them. English keeps the unprefixed URLs, Serbian is under /sr-latn/ (portal/urls.py).
+# The interface is in English and Serbian, in both its scripts; the project texts stay in English, as
+# the source gives them. English keeps the unprefixed URLs; Serbian Cyrillic (Django's "sr") is under /sr/
+# and Serbian Latin under /sr-latn/ (portal/urls.py). Each is named in its own language and script.
+# The Cyrillic catalogue is derived from the Latin one by `make messages` (portal/serbian.py).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("sr-latn", "Srpski (latinica)")]
+LANGUAGES = [("en", "English"), ("sr", "Српски"), ("sr-latn", "Srpski")]
 # Compiled catalogues (.mo) are committed, so nothing needs GNU gettext at run time (make messages).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Belgrade"

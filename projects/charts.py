@@ -139,6 +139,7 @@ class Mark:
     label_y: int
     anchor: str  # "start": label to the right of the mark; "end": to its left
     dx: int
+    when_is_source: bool = False  # `when` is the text's own (English) words, marked lang="en" on other pages
     x_loose: str = ""  # where the dashed stretch of a loose or unstated start begins; "" when the start is firm
     start_is_open: bool = False  # the text gives no start at all
 
@@ -263,6 +264,7 @@ def figures_timeline(figures):
                 Mark(
                     label=figure_value(figure),
                     when=figure_period(figure),
+                    when_is_source=bool(figure.period_label),
                     x=percent(start_x),
                     x_end=percent(end_x),
                     y=y,

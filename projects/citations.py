@@ -9,6 +9,7 @@ of its last change as its version (a 2015 project's entry changes when the catal
 
 import datetime
 import json
+import re
 from functools import cache, lru_cache
 
 from citeproc import (
@@ -25,13 +26,18 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, pgettext
 
+from portal.serbian import to_cyrillic
+
 from .templatetags.catalogue import figure_period, figure_with_unit
 
 AUTHOR = "IOM Serbia"
 CATALOGUE_NAME = "IOM Serbia Project Catalogue"
 STYLE = "harvard-cite-them-right"
 # The CSL locale for each interface language (citeproc-py ships these): "Accessed", month names, date order.
-CSL_LOCALES = {"en": "en-GB", "sr-latn": "sr-Latn-RS"}
+# Serbian Cyrillic is the Latin locale converted (portal.serbian): citeproc-py's sr-Cyrl-RS leaves "available at"
+# in English.
+CSL_LOCALES = {"en": "en-GB", "sr": "sr-Latn-RS", "sr-latn": "sr-Latn-RS"}
+CYRILLIC_LANGUAGES = {"sr"}
 
 
 def date_parts(day):
@@ -175,18 +181,40 @@ def csl_locale():
     return CSL_LOCALES.get(get_language() or "en", "en-GB")
 
 
-def rendered(item):
+def english_marked(text, english):
+    """`text` escaped, with each of the phrases `english` in it inside <span lang="en"> (on a page in another
+    language: the source's own words, as everywhere else)."""
+    phrases = sorted({phrase for phrase in english if phrase}, key=len, reverse=True)
+    if not phrases or (get_language() or "en") == "en":
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(phrase) for phrase in phrases))
+    out, position = [], 0
+    for match in pattern.finditer(text):
+        out += [escape(text[position : match.start()]), f'<span lang="en">{escape(match.group())}</span>']
+        position = match.end()
+    out.append(escape(text[position:]))
+    return "".join(out)
+
+
+def rendered(item, english=()):
     """The item formatted as the reference-list entry of the style, as safe HTML in the page's language.
 
     The style prints no version, so the displayed copy carries it as the medium, which the style prints
     in brackets after the title ("[catalogue entry, version of 1 December 2026]"); the files keep it as
-    `version`. citeproc-py's HTML formatter adds <i> but does not escape the item's text: the copy is escaped.
+    `version`. citeproc-py's HTML formatter adds <i> but does not escape the item's text: the copy is escaped,
+    and the source's English words in it (the author's and the catalogue's names, `english`: a project's
+    title, what a figure counts) are marked lang="en" on pages in another language.
     """
     version = date_format(iso_date(item["issued"]), pgettext("citation date", "j F Y"))
-    shown = {name: escape(value) if isinstance(value, str) else value for name, value in item.items()}
-    shown["author"] = [{"literal": escape(author["literal"])} for author in item["author"]]
+    english = {AUTHOR, CATALOGUE_NAME, *english}
+    shown = {name: english_marked(value, english) if isinstance(value, str) else value for name, value in item.items()}
+    shown["URL"] = escape(item["URL"])
+    shown["author"] = [{"literal": english_marked(author["literal"], english)} for author in item["author"]]
     shown["medium"] = escape(gettext("catalogue entry, version of %(date)s") % {"date": version})
-    return mark_safe(_formatted(json.dumps(shown, sort_keys=True), csl_locale()))
+    citation = _formatted(json.dumps(shown, sort_keys=True), csl_locale())
+    if get_language() in CYRILLIC_LANGUAGES:
+        citation = to_cyrillic(citation)  # the source's English words are in lang="en" elements: kept
+    return mark_safe(citation)
 
 
 @lru_cache(maxsize=4096)

@@ -56,8 +56,14 @@ def canonical_url(request):
     return {"canonical_url": absolute_url(request, page_path(request, get_language()))}
 
 
+# Django's "sr" is Serbian in Cyrillic: its tag names the script, as "sr-Latn" does for the Latin interface.
+SCRIPT_OF_LANGUAGE = {"sr": "sr-Cyrl"}
+
+
 def language_tag(code):
-    """A Django language code as the BCP 47 tag HTML's lang and hreflang take: "sr-latn" -> "sr-Latn"."""
+    """A Django language code as the BCP 47 tag HTML's lang and hreflang take: "sr-latn" -> "sr-Latn", "sr" -> "sr-Cyrl"."""
+    if code in SCRIPT_OF_LANGUAGE:
+        return SCRIPT_OF_LANGUAGE[code]
     language, *subtags = code.split("-")
     return "-".join([language, *(tag.title() if len(tag) == 4 else tag.upper() for tag in subtags)])
 
@@ -86,7 +92,8 @@ def url_in_language(url, code):
 def languages(request):
     """The page in each interface language: the header's language switcher and the hreflang links.
 
-    `languages`: [{"code": "sr-latn", "tag": "sr-Latn", "name": "Srpski (latinica)", "url": ..., "is_current": bool}];
+    `languages`: [{"code": "sr-latn", "tag": "sr-Latn", "name": "Srpski", "url": ..., "is_current": bool}], one per
+    entry of settings.LANGUAGES (English, Српски, Srpski), each name in its own language and script;
     `language_tag`: the page's own language as a BCP 47 tag, for <html lang>.
     """
     current = get_language()

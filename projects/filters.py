@@ -9,10 +9,14 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Currency, Donor, Funding, Status
-from .templatetags.catalogue import plain_number
+from .templatetags.catalogue import in_source_language, plain_number
 
 SORT_CHOICES = [
     ("relevance", _("Best match")),
@@ -26,6 +30,22 @@ SORT_CHOICES = [
 # Best match ranks search results; with no search words there is nothing to rank and the list is
 # in title order (querysets.ProjectQuerySet.ordered_by), so one default serves both.
 DEFAULT_SORT = "relevance"
+# The example phrase is the project texts' own words, in English in every interface (lang="en"), and one
+# that finds projects; its quotes are the page language's („…“ in Serbian).
+SEARCH_EXAMPLE = "asylum seekers"
+
+
+def _search_hint():
+    return format_html(
+        gettext(
+            "Words in the title, the text or the names of donors, areas and partners. "
+            "Put a phrase in quotes (“{example}”); put a minus before a word to leave it out."
+        ),
+        example=SEARCH_EXAMPLE if in_source_language() else format_html('<span lang="en">{}</span>', SEARCH_EXAMPLE),
+    )
+
+
+search_hint = lazy(_search_hint, SafeString)
 # The parameters that narrow the list (sort and page only order and slice it).
 FILTER_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount"]
 
@@ -67,10 +87,7 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Search"),
         method="filter_search",
         max_length=200,
-        help_text=_(
-            "Words in the title, the text or the names of donors, areas and partners. "
-            "Put a phrase in “quotes”; put a minus before a word to leave it out."
-        ),
+        help_text=search_hint(),
         widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q-hint"}),
     )
     donor = django_filters.ModelMultipleChoiceFilter(

@@ -1,4 +1,9 @@
-"""/sitemap.xml: the public pages a search engine should know, and when each project last changed."""
+"""/sitemap.xml: the public pages a search engine should know, and when each project last changed.
+
+Every page is listed in each interface language (English, Serbian Cyrillic, Serbian Latin), each entry naming
+all three and x-default (English) as alternates, with the BCP 47 tags the pages' own hreflang links use
+(templates/sitemap_languages.xml): "sr-Cyrl" and "sr-Latn", not Django's codes "sr" and "sr-latn".
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -6,7 +11,15 @@ from django.urls import reverse
 from .models import Area, Donor, Project
 
 
-class PageSitemap(Sitemap):
+class LanguagesSitemap(Sitemap):
+    """A page per interface language, each with its alternates."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PageSitemap(LanguagesSitemap):
     """The pages that are always there."""
 
     def items(self):
@@ -16,7 +29,7 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
-class ProjectSitemap(Sitemap):
+class ProjectSitemap(LanguagesSitemap):
     def items(self):
         return Project.objects.published().order_by("slug")
 
@@ -24,14 +37,14 @@ class ProjectSitemap(Sitemap):
         return project.updated
 
 
-class DonorSitemap(Sitemap):
+class DonorSitemap(LanguagesSitemap):
     """Listed donors only: the others' pages answer 404."""
 
     def items(self):
         return Donor.objects.listed().order_by("slug")
 
 
-class AreaSitemap(Sitemap):
+class AreaSitemap(LanguagesSitemap):
     """Listed areas only: the others' pages answer 404."""
 
     def items(self):

@@ -38,6 +38,6 @@ unprefixed_urlpatterns = [
     ),
     path("context/export.csv", views.ContextExportView.as_view(file_format="csv"), name="context_export_csv"),
     path("context/export.json", views.ContextExportView.as_view(file_format="json"), name="context_export_json"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS, "template_name": "sitemap_languages.xml"}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -178,14 +178,15 @@ class ProjectDetailView(DetailView):
             figure.citation = citations.rendered(
                 citations.figure_item(
                     figure, citations.figure_in_words(figure), f"{url}#{citations.figure_anchor(figure)}"
-                )
+                ),
+                english=[project.title, figure.counts, figure.place, figure.period_label],
             )
         # The sentences the facts quote, marked where they stand in the verbatim text (projects.provenance).
         paragraphs = project.paragraphs
         marks = provenance.locate(paragraphs, provenance.facts_of(project))
         interface_lang = "" if in_source_language() else language_tag(get_language())
         return super().get_context_data(
-            citation=citations.rendered(citations.entry_item(project, url)),
+            citation=citations.rendered(citations.entry_item(project, url), english=[project.title]),
             citation_files=[
                 (reverse(f"project_cite_{file_format}", args=[project.slug]), label)
                 for file_format, label in CITATION_FILE_LABELS

@@ -10,12 +10,12 @@ from django.utils.dates import MONTHS
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, npgettext
 from django.utils.translation import gettext_lazy as _
 
 from projects.context_processors import language_tag as bcp47_tag
 from projects.context_processors import url_in_language
-from projects.models import FigureQualifier, Precision
+from projects.models import FigureQualifier, FigureUnit, Precision
 from projects.querysets import MATCH_END, MATCH_START
 
 register = template.Library()
@@ -80,10 +80,27 @@ def figure_value(figure):
     return value
 
 
+# What a figure counts, in the form its number takes: Serbian has three ("1 centar", "2 centra", "5 centara";
+# "21 osoba", "3 osobe", "700.000 osoba"), chosen by the catalogue's Plural-Forms rule.
+UNIT_WORDS = {
+    FigureUnit.PEOPLE: lambda n: npgettext("figure unit", "person", "people", n),
+    FigureUnit.PEOPLE_PER_DAY: lambda n: npgettext("figure unit", "person per day", "people per day", n),
+    FigureUnit.CENTRES: lambda n: npgettext("figure unit", "centre", "centres", n),
+}
+
+
+@register.filter
+def unit_words(figure):
+    """The unit after a figure's number, agreeing with it: with a range, its upper end ("6,000–7,000 people")."""
+    said = figure.value_high if figure.is_range else figure.value_low
+    words = UNIT_WORDS.get(figure.unit)
+    return words(said) if words else figure.get_unit_display()
+
+
 @register.filter
 def figure_with_unit(figure):
-    """ "6,000–7,000 people per day"."""
-    return f"{figure_value(figure)} {figure.get_unit_display()}"
+    """ "6,000–7,000 people per day", "1 centre", "5 centara"."""
+    return f"{figure_value(figure)} {unit_words(figure)}"
 
 
 @register.filter

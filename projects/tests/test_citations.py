@@ -172,14 +172,22 @@ def test_the_project_page_cites_the_entry_with_its_version_and_the_day_it_was_re
         assert f'href="/projects/border-management/cite.{file_format}" download' in page
 
 
-def test_the_serbian_page_cites_the_entry_in_serbian_with_its_serbian_address(client):
+@pytest.mark.parametrize(
+    ("prefix", "available", "entry"),
+    [("/sr-latn", "Dostupno na", "unos u katalogu"), ("/sr", "Доступно на", "унос у каталогу")],
+)
+def test_the_serbian_page_cites_the_entry_in_serbian_with_its_serbian_address(client, prefix, available, entry):
     project = make_project("Border Management", slug="border-management")
 
-    page = client.get(f"/sr-latn{project.get_absolute_url()}").content.decode()
+    page = client.get(f"{prefix}/projects/{project.slug}/").content.decode()
 
     cite = re.search(r'<p class="cite__text">(.*?)</p>', page, flags=re.DOTALL).group(1)
-    assert "Dostupno na: http://testserver/sr-latn/projects/border-management/ (Pristupljeno:" in cite
-    assert "<i>Border Management</i>" in cite
+    assert f"{available}: http://testserver{prefix}/projects/border-management/ (" in cite
+    assert f"[{entry}, " in cite
+    # The source's English words, marked as such: the office's name, the entry's title, the catalogue's name.
+    assert '<span lang="en">IOM Serbia</span> (' in cite
+    assert '<i><span lang="en">Border Management</span></i>' in cite
+    assert '<span lang="en">IOM Serbia Project Catalogue</span>' in cite
 
 
 def test_every_figure_has_its_anchor_and_a_citation_that_points_at_it(client, catalogue):

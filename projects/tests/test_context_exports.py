@@ -184,7 +184,7 @@ def test_a_figure_text_that_starts_like_a_formula_stays_text_in_a_spreadsheet(cl
 
 
 def test_the_context_page_links_to_both_figure_exports(client, catalogue):
-    for prefix in ("", "/sr-latn"):
+    for prefix in ("", "/sr-latn", "/sr"):
         page = client.get(f"{prefix}/context/").content.decode()
         assert 'href="/context/export.csv" download' in page
         assert 'href="/context/export.json" download' in page

@@ -47,12 +47,36 @@ def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and
     assert response["Content-Type"] == "application/xml"
     root = ElementTree.fromstring(response.content)
     locations = [loc.text for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
-    assert locations[:3] == ["http://testserver/", "http://testserver/projects/", "http://testserver/context/"]
+    # Each page in English, Serbian Cyrillic and Serbian Latin.
+    assert locations[:6] == [
+        "http://testserver/",
+        "http://testserver/sr/",
+        "http://testserver/sr-latn/",
+        "http://testserver/projects/",
+        "http://testserver/sr/projects/",
+        "http://testserver/sr-latn/projects/",
+    ]
     for project in Project.objects.all():
         assert f"http://testserver{project.get_absolute_url()}" in locations
+        assert f"http://testserver/sr{project.get_absolute_url()}" in locations
     assert "http://testserver/donors/inl-us-state-department/" in locations
-    assert "http://testserver/areas/community-support/" in locations
-    assert len(locations) == 3 + 7 + 3 + 6
+    assert "http://testserver/sr-latn/areas/community-support/" in locations
+    assert len(locations) == (3 + 7 + 3 + 6) * 3
+
+
+def test_every_sitemap_entry_names_its_page_in_every_language_and_english_as_the_default(client, catalogue):
+    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    link = "{http://www.w3.org/1999/xhtml}link"
+    for url in root.findall("s:url", SITEMAP_NS):
+        location = url.find("s:loc", SITEMAP_NS).text
+        path = location.removeprefix("http://testserver").removeprefix("/sr-latn").removeprefix("/sr")
+        alternates = {alternate.get("hreflang"): alternate.get("href") for alternate in url.iter(link)}
+        assert alternates == {
+            "en": f"http://testserver{path}",
+            "sr-Cyrl": f"http://testserver/sr{path}",
+            "sr-Latn": f"http://testserver/sr-latn{path}",
+            "x-default": f"http://testserver{path}",
+        }, location
 
 
 def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):

@@ -145,6 +145,9 @@ def assert_every_link_stays_on_this_host(response, path):
         "/%5C%5Cevil.example/",
         "/projects//evil.example/",
         "/sr-latn///evil.example",
+        "/sr//evil.example/x",
+        "/sr/%2F%2Fevil.example/",
+        "/sr/\\\\evil.example/",
     ],
 )
 def test_no_link_built_from_the_path_points_to_another_host(client, project, path):
@@ -174,6 +177,7 @@ def test_the_switcher_keeps_the_page_and_its_query_string(client, project):
                     "%2F",
                     "%5C",
                     "sr-latn",
+                    "sr",
                     "evil.example",
                     "projects",
                     "@",

@@ -68,6 +68,10 @@ PUBLIC_PAGES = [
     "/sr-latn/context/",
     "/sr-latn/projects/no-such-project/",
 ]
+# The Cyrillic interface: every Serbian page above again under /sr/.
+PUBLIC_PAGES += list(
+    dict.fromkeys(url.replace("/sr-latn/", "/sr/", 1) for url in PUBLIC_PAGES if url.startswith("/sr-latn/"))
+)
 
 
 @pytest.fixture

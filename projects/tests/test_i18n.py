@@ -1,5 +1,6 @@
-"""The Serbian (Latin script) interface: addresses, the language switcher, lang attributes, translations and plurals,
-the page cache per language, and a translation catalogue that is complete and compiled."""
+"""The Serbian interface, in Latin (/sr-latn/) and Cyrillic (/sr/) script: addresses, the language switcher, lang
+attributes, translations and plurals, the page cache per language, and translation catalogues that are complete and
+compiled. The converter between the scripts and the Cyrillic catalogue's derivation: test_serbian_scripts.py."""
 
 import datetime
 import gettext
@@ -19,7 +20,7 @@ from .support.html import page_text, summary
 
 pytestmark = pytest.mark.django_db
 
-SERBIAN_PAGES = [
+LATIN_PAGES = [
     "/sr-latn/",
     "/sr-latn/projects/",
     "/sr-latn/projects/?q=border&donor=european-union&sort=-amount",
@@ -31,8 +32,21 @@ SERBIAN_PAGES = [
     "/sr-latn/areas/border-management/",
     "/sr-latn/context/",
 ]
+# Each Serbian page in both scripts: Cyrillic under /sr/, the same path as /sr-latn/.
+SERBIAN_SCRIPTS = {
+    "sr-latn": {"prefix": "/sr-latn", "tag": "sr-Latn", "projects": "Projekti", "donors": "Donatori"},
+    "sr": {"prefix": "/sr", "tag": "sr-Cyrl", "projects": "Пројекти", "donors": "Донатори"},
+}
+SERBIAN_PAGES = [
+    (code, page.replace("/sr-latn", script["prefix"], 1))
+    for code, script in SERBIAN_SCRIPTS.items()
+    for page in LATIN_PAGES
+]
 NOTICE = "Tekstovi projekata, naslovi i nazivi su na engleskom jeziku, kao u izvoru."
-CATALOGUE = Path(settings.BASE_DIR) / "locale" / "sr_Latn" / "LC_MESSAGES"
+NOTICES = {"sr-latn": NOTICE, "sr": "Текстови пројеката, наслови и називи су на енглеском језику, као у извору."}
+LOCALE = Path(settings.BASE_DIR) / "locale"
+# Both catalogues: the Latin one translators edit, the Cyrillic one make messages derives from it.
+CATALOGUES = [LOCALE / "sr_Latn" / "LC_MESSAGES", LOCALE / "sr" / "LC_MESSAGES"]
 
 
 def html(response):
@@ -42,19 +56,20 @@ def html(response):
 # Addresses and the lang attribute -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", SERBIAN_PAGES)
-def test_every_public_page_in_serbian_answers_in_serbian_with_the_notice(client, catalogue, url):
+@pytest.mark.parametrize(("code", "url"), SERBIAN_PAGES)
+def test_every_public_page_in_serbian_answers_in_serbian_with_the_notice(client, catalogue, code, url):
+    script = SERBIAN_SCRIPTS[code]
     response = client.get(url)
     assert response.status_code == 200
-    assert '<html lang="sr-Latn">' in html(response)
-    assert response["Content-Language"] == "sr-latn"
+    assert f'<html lang="{script["tag"]}">' in html(response)
+    assert response["Content-Language"] == code
     text = page_text(response)
-    assert "Projekti" in text and "Donatori" in text and "Migracioni kontekst" in text
-    assert "Skip to main content" not in html(response) and "Pređi na glavni sadržaj" in text
-    assert NOTICE in text
+    assert script["projects"] in text and script["donors"] in text
+    assert "Skip to main content" not in html(response)
+    assert NOTICES[code] in text
 
 
-@pytest.mark.parametrize("url", [page.removeprefix("/sr-latn") for page in SERBIAN_PAGES])
+@pytest.mark.parametrize("url", [page.removeprefix("/sr-latn") for page in LATIN_PAGES])
 def test_english_pages_keep_their_addresses_without_a_prefix_or_the_notice(client, catalogue, url):
     response = client.get(url)
     assert response.status_code == 200
@@ -76,19 +91,12 @@ def test_the_address_alone_decides_the_language_not_the_browser_or_a_cookie(clie
     assert '<html lang="sr-Latn">' in html(serbian)
 
 
+@pytest.mark.parametrize("prefix", ["/sr-latn", "/sr"])
 @pytest.mark.parametrize(
-    "url",
-    [
-        "/sr-latn/projects/export.csv",
-        "/sr-latn/projects/export.json",
-        "/sr-latn/healthz",
-        "/sr-latn/sitemap.xml",
-        "/sr-latn/robots.txt",
-        "/sr-latn/admin/",
-    ],
+    "path", ["/projects/export.csv", "/projects/export.json", "/healthz", "/sitemap.xml", "/robots.txt", "/admin/"]
 )
-def test_files_health_check_and_admin_have_no_serbian_address(client, catalogue, url):
-    assert client.get(url).status_code == 404
+def test_files_health_check_and_admin_have_no_serbian_address(client, catalogue, prefix, path):
+    assert client.get(prefix + path).status_code == 404
 
 
 def test_the_serbian_list_links_to_the_same_unprefixed_exports(client, catalogue):
@@ -104,7 +112,11 @@ def test_the_switcher_links_to_the_same_page_in_serbian_keeping_the_query_string
     response = client.get("/projects/?q=border&donor=european-union&page=1")
     assert (
         '<a href="/sr-latn/projects/?q=border&amp;donor=european-union&amp;page=1" lang="sr-Latn" hreflang="sr-Latn">'
-        "Srpski (latinica)</a>"
+        "Srpski</a>"
+    ) in html(response)
+    assert (
+        '<a href="/sr/projects/?q=border&amp;donor=european-union&amp;page=1" lang="sr-Cyrl" hreflang="sr-Cyrl">'
+        "Српски</a>"
     ) in html(response)
 
 
@@ -118,22 +130,28 @@ def test_the_switcher_links_back_to_the_english_page_keeping_the_query_string(cl
 
 def test_the_switcher_marks_the_current_language_without_a_link(client, catalogue):
     response = client.get("/sr-latn/")
-    assert (
-        '<span class="language-switcher__current" lang="sr-Latn" aria-current="true">Srpski (latinica)</span>'
-        in html(response)
-    )
+    assert '<span class="language-switcher__current" lang="sr-Latn" aria-current="true">Srpski</span>' in html(response)
     assert '<a href="/" lang="en" hreflang="en">English</a>' in html(response)
+    assert '<a href="/sr/" lang="sr-Cyrl" hreflang="sr-Cyrl">Српски</a>' in html(response)
+    cyrillic = html(client.get("/sr/"))
+    assert '<span class="language-switcher__current" lang="sr-Cyrl" aria-current="true">Српски</span>' in cyrillic
+    assert '<a href="/sr-latn/" lang="sr-Latn" hreflang="sr-Latn">Srpski</a>' in cyrillic
 
 
-def test_each_page_names_its_canonical_address_in_both_languages(client, catalogue):
-    response = client.get("/sr-latn/projects/?donor=european-union&sort=relevance&bogus=1")
+@pytest.mark.parametrize("prefix", ["", "/sr-latn", "/sr"])
+def test_each_page_names_its_canonical_address_in_every_language_and_english_as_the_default(client, catalogue, prefix):
+    response = client.get(f"{prefix}/projects/?donor=european-union&sort=relevance&bogus=1")
     page = html(response)
-    assert '<link rel="canonical" href="http://testserver/sr-latn/projects/?donor=european-union">' in page
+    assert f'<link rel="canonical" href="http://testserver{prefix}/projects/?donor=european-union">' in page
     assert '<link rel="alternate" hreflang="en" href="http://testserver/projects/?donor=european-union">' in page
     assert (
         '<link rel="alternate" hreflang="sr-Latn" href="http://testserver/sr-latn/projects/?donor=european-union">'
         in page
     )
+    assert (
+        '<link rel="alternate" hreflang="sr-Cyrl" href="http://testserver/sr/projects/?donor=european-union">' in page
+    )
+    assert '<link rel="alternate" hreflang="x-default" href="http://testserver/projects/?donor=european-union">' in page
 
 
 # Source texts stay English, marked as such ---------------------------------------------------------------------------
@@ -259,27 +277,40 @@ def test_a_missing_page_gets_the_serbian_404_page(client, catalogue):
     assert '<a href="/projects/no-such-project/" lang="en" hreflang="en">English</a>' in html(response)
 
 
-def test_the_error_pages_without_a_request_speak_the_active_language():
-    with translation.override("sr-latn"):
+@pytest.mark.parametrize(
+    ("code", "tag", "sorry", "unavailable_words"),
+    [
+        ("sr-latn", "sr-Latn", "Izvinite, došlo je do problema", "katalog je na trenutak nedostupan"),
+        ("sr", "sr-Cyrl", "Извините, дошло је до проблема", "каталог је на тренутак недоступан"),
+    ],
+)
+def test_the_error_pages_without_a_request_speak_the_active_language(code, tag, sorry, unavailable_words):
+    with translation.override(code):
         server_error = render_to_string("500.html")
         unavailable = render_to_string("503.html")
-    assert '<html lang="sr-Latn">' in server_error and "Izvinite, došlo je do problema" in server_error
-    assert '<html lang="sr-Latn">' in unavailable and "katalog je na trenutak nedostupan" in unavailable
+    assert f'<html lang="{tag}">' in server_error and sorry in server_error
+    assert f'<html lang="{tag}">' in unavailable and unavailable_words in unavailable
 
 
 # The page cache ------------------------------------------------------------------------------------------------------
 
 
-def test_the_page_cache_keeps_each_language_apart(client, django_assert_num_queries):
-    make_project("Cached Project")
-    english = client.get("/projects/")
-    serbian = client.get("/sr-latn/projects/")
-    with django_assert_num_queries(2):  # the catalogue generation, once per request: both pages come from the cache
-        english_again = client.get("/projects/")
-        serbian_again = client.get("/sr-latn/projects/")
-    assert english_again.content == english.content and '<html lang="en">' in html(english_again)
-    assert serbian_again.content == serbian.content and '<html lang="sr-Latn">' in html(serbian_again)
-    assert english_again["ETag"] != serbian_again["ETag"]
+@pytest.mark.parametrize("path", ["/projects/", "/projects/?donor=european-union", "/donors/"])
+def test_the_page_cache_keeps_each_language_apart(client, django_assert_num_queries, path):
+    make_funding(make_project("Cached Project"), make_donor("European Union", slug="european-union"))
+    languages = {"": "en", "/sr-latn": "sr-Latn", "/sr": "sr-Cyrl"}
+    first = {prefix: client.get(prefix + path) for prefix in languages}
+    with django_assert_num_queries(3):  # the catalogue generation, once per request: every page comes from the cache
+        again = {prefix: client.get(prefix + path) for prefix in languages}
+    for prefix, tag in languages.items():
+        assert again[prefix].content == first[prefix].content
+        assert f'<html lang="{tag}">' in html(again[prefix])
+    assert len({response["ETag"] for response in again.values()}) == 3
+    # And each language's ETag revalidates its own page only.
+    for prefix in languages:
+        for other in languages:
+            response = client.get(prefix + path, HTTP_IF_NONE_MATCH=again[other]["ETag"])
+            assert response.status_code == (304 if other == prefix else 200)
 
 
 # The admin ---------------------------------------------------------------------------------------------------------
@@ -304,16 +335,21 @@ def test_the_stale_edit_message_is_translated():
 # The translation catalogue ---------------------------------------------------------------------------------------
 
 
-def test_every_message_is_translated_and_none_is_fuzzy():
-    catalogue = polib.pofile(CATALOGUE / "django.po")
+@pytest.mark.parametrize("directory", CATALOGUES, ids=["sr_Latn", "sr"])
+def test_every_message_is_translated_and_none_is_fuzzy(directory):
+    catalogue = polib.pofile(directory / "django.po")
     assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
     assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
     assert not catalogue.metadata_is_fuzzy
-    assert "nplurals=3;" in catalogue.metadata["Plural-Forms"]
+    # Serbian's three forms: 1, 21, 101 (one); 2–4, 22–24 (few); 0, 5–20, 25–30, 1000 (other).
+    assert catalogue.metadata["Plural-Forms"] == (
+        "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+    )
 
 
-def test_every_plural_message_has_the_three_serbian_forms():
-    catalogue = polib.pofile(CATALOGUE / "django.po")
+@pytest.mark.parametrize("directory", CATALOGUES, ids=["sr_Latn", "sr"])
+def test_every_plural_message_has_the_three_serbian_forms(directory):
+    catalogue = polib.pofile(directory / "django.po")
     plurals = [entry for entry in catalogue if entry.msgid_plural]
     assert plurals
     for entry in plurals:
@@ -321,13 +357,14 @@ def test_every_plural_message_has_the_three_serbian_forms():
         assert all(entry.msgstr_plural.values()), entry.msgid
 
 
-def test_the_compiled_catalogue_is_in_step_with_the_po_file():
+@pytest.mark.parametrize("directory", CATALOGUES, ids=["sr_Latn", "sr"])
+def test_the_compiled_catalogue_is_in_step_with_the_po_file(directory):
     """The .mo is committed (nothing at run time needs gettext): it must say exactly what the .po says.
 
     Read with Python's own gettext, as Django reads it. After editing the .po, run `make messages`.
     """
-    source = polib.pofile(CATALOGUE / "django.po")
-    with open(CATALOGUE / "django.mo", "rb") as compiled_file:
+    source = polib.pofile(directory / "django.po")
+    with open(directory / "django.mo", "rb") as compiled_file:
         compiled = gettext.GNUTranslations(compiled_file)
     for entry in source.translated_entries():
         msgid = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid

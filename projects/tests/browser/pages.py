@@ -1,8 +1,8 @@
 """The public pages every browser check visits: the axe audit, the phone-width check and the CSP check.
 
-One line per page: a new page (`/context/`, a `/sr-latn/...` page) is covered by all three by adding it
-here. The detail pages come from the real catalogue fixture, so every published project, donor and area
-is visited, including ones added to the fixture later.
+One line per page: a new page (`/context/`) is covered by all three by adding it here, in every language
+(`/sr-latn/...` and `/sr/...` follow from the English path). The detail pages come from the real catalogue
+fixture, so every published project, donor and area is visited, including ones added to the fixture later.
 """
 
 import json
@@ -42,5 +42,10 @@ PUBLIC_PAGES = [
     PublicPage("migration context", "/context/"),
     PublicPage("page not found", "/projects/no-such-project/", status=404),
 ]
-# Every page again in Serbian (Latin script): /sr-latn/ before the same path.
-PUBLIC_PAGES += [PublicPage(f"{page.name} in Serbian", f"/sr-latn{page.path}", page.status) for page in PUBLIC_PAGES]
+# Every page again in Serbian, in each script: /sr-latn/ (Latin) and /sr/ (Cyrillic) before the same path.
+SERBIAN_PREFIXES = {"in Serbian": "/sr-latn", "in Serbian Cyrillic": "/sr"}
+PUBLIC_PAGES += [
+    PublicPage(f"{page.name} {language}", f"{prefix}{page.path}", page.status)
+    for language, prefix in SERBIAN_PREFIXES.items()
+    for page in PUBLIC_PAGES
+]

@@ -238,7 +238,7 @@ def test_a_visitor_switches_to_serbian_and_back_on_the_same_filtered_page(page):
     page.goto("/projects/?donor=european-union&sort=-amount")
     english_heading = page.get_by_role("heading", level=1).inner_text()
 
-    page.locator(".language-switcher").get_by_role("link", name="Srpski (latinica)").click()
+    page.locator(".language-switcher").get_by_role("link", name="Srpski", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/sr-latn/projects/\?"))
     assert parse_qs(urlsplit(page.url).query) == {"donor": ["european-union"], "sort": ["-amount"]}
@@ -257,3 +257,13 @@ def test_a_visitor_switches_to_serbian_and_back_on_the_same_filtered_page(page):
 
     page.go_back()
     expect(page.locator("html")).to_have_attribute("lang", "sr-Latn")
+
+    # And on to Cyrillic: the same page and filters under /sr/, the switcher naming each language in its own script.
+    page.locator(".language-switcher").get_by_role("link", name="Српски").click()
+    expect(page).to_have_url(re.compile(r"/sr/projects/\?"))
+    assert parse_qs(urlsplit(page.url).query) == {"donor": ["european-union"], "sort": ["-amount"]}
+    expect(page.locator("html")).to_have_attribute("lang", "sr-Cyrl")
+    expect(page.locator(".language-notice")).to_have_text(
+        "Текстови пројеката, наслови и називи су на енглеском језику, као у извору."
+    )
+    assert [slug for slug, _ in shown_projects(page)] == ["eu-supports-border-management"]

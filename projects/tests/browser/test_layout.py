@@ -48,3 +48,34 @@ def test_a_page_wider_than_the_phone_is_measured(new_page):
         ".append(Object.assign(document.createElement('pre'), {textContent: 'x'.repeat(200)}))"
     )
     assert sideways_overflow(page) > 0
+
+
+@pytest.mark.parametrize("prefix", ["", "/sr-latn", "/sr"])
+def test_the_header_is_one_row_on_a_desktop_and_wraps_cleanly_on_a_phone_in_every_language(new_page, prefix):
+    """At 1280 px the site's name, the menu and the three languages share one row (the name may wrap onto a
+    second line of its own); at 390 px the rows wrap, and each language's link stays whole and on the screen."""
+    page = new_page(VIEWPORTS["desktop"])
+    page.goto(f"{prefix}/projects/")
+    header = page.locator(".site-header__inner").bounding_box()
+    name, menu, switcher = (page.locator(selector).bounding_box() for selector in HEADER_PARTS)
+    # One row: side by side, left to right, each within the header's height, none below another.
+    assert name["x"] + name["width"] <= menu["x"] and menu["x"] + menu["width"] <= switcher["x"]
+    assert abs((menu["y"] + menu["height"] / 2) - (switcher["y"] + switcher["height"] / 2)) < 2
+    assert switcher["x"] + switcher["width"] <= header["x"] + header["width"] + 1
+    assert switcher["height"] < 2 * LINE_HEIGHT
+
+    phone = new_page(PHONE)
+    phone.goto(f"{prefix}/projects/")
+    assert sideways_overflow(phone) == 0
+    links = phone.locator(".language-switcher li")
+    assert links.count() == 3
+    for index in range(3):
+        box = links.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert box["height"] < LINE_HEIGHT * 1.5  # a name never breaks across lines
+    menu_box = phone.locator(".site-nav").bounding_box()
+    assert phone.locator(".language-switcher").bounding_box()["y"] >= menu_box["y"] + menu_box["height"]
+
+
+HEADER_PARTS = (".site-header__name", ".site-nav", ".language-switcher")
+LINE_HEIGHT = 30  # px: one line of the header's text, with room

@@ -349,3 +349,60 @@ def form_fields(html, form_id):
     reader.feed(html if isinstance(html, str) else html.decode())
     assert reader.data, f"no form with id {form_id!r} in the page"
     return {name: values[0] if len(values) == 1 else values for name, values in reader.data.items()}
+
+
+class OwnLanguageParser(HTMLParser):
+    """The text a page says in its own language: its visible text and the labels read aloud (aria-label, title,
+    alt, placeholder), leaving out everything inside an element marked with another language (lang="en" on the
+    source's English words, the language switcher's links), scripts, styles and the document's <title> (which
+    names a project by its English title)."""
+
+    READ_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
+
+    def __init__(self):
+        super().__init__()
+        self.page_language = None
+        self.open = []  # (tag, in another language)
+        self.parts = []
+
+    def _in_other_language(self):
+        return any(other for _, other in self.open)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html" and self.page_language is None:
+            self.page_language = attrs.get("lang", "")
+        language = attrs.get("lang")
+        other = language is not None and language.lower() != (self.page_language or "").lower()
+        if not (other or self._in_other_language()):
+            self.parts += [f" {attrs[name]} " for name in self.READ_ATTRIBUTES if attrs.get(name)]
+        if tag in BLOCK_ELEMENTS:
+            self.parts.append(" ")
+        if tag not in VOID_ELEMENTS:
+            self.open.append((tag, other))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_ELEMENTS and self.open and self.open[-1][0] == tag:
+            self.open.pop()
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS:
+            return
+        while self.open:
+            if self.open.pop()[0] == tag:
+                break
+        self.parts.append(" " if tag in BLOCK_ELEMENTS else "")
+
+    def handle_data(self, data):
+        tags = {tag for tag, _ in self.open}
+        skipped = tags & {"script", "style"} or {"head", "title"} <= tags
+        if not skipped and not self._in_other_language():
+            self.parts.append(data)
+
+
+def own_language_text(response):
+    """What a page says in its own language, white space folded (see OwnLanguageParser)."""
+    parser = OwnLanguageParser()
+    parser.feed(response.content.decode())
+    return " ".join("".join(parser.parts).split())
