@@ -212,7 +212,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # The interface is in English and Serbian (Latin script); the project texts stay in English, as
 # the source gives them. English keeps the unprefixed URLs, Serbian is under /sr-latn/ (portal/urls.py).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("sr-latn", "Srpski (latinica)")]
+# Serbian in Cyrillic (Django's "sr") under /sr/: the catalogue's own Serbian words are kept in Latin and
+# converted for it (projects.translation); the interface's own strings come with issue 12's Cyrillic catalogue.
+LANGUAGES = [("en", "English"), ("sr-latn", "Srpski (latinica)"), ("sr", "Српски")]
 # Compiled catalogues (.mo) are committed, so nothing needs GNU gettext at run time (make messages).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Belgrade"
