@@ -5,6 +5,7 @@ languages side by side; the fixtures carry them; search finds Serbian area and d
 
 Runs on SQLite and on PostgreSQL (DATABASE_URL): the search tests cover both search paths."""
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -363,3 +364,14 @@ def test_a_figure_without_serbian_words_shows_the_english_marked(client):
     page = client.get(f"/sr-latn/projects/{project.slug}/").content.decode()
     assert '<dd lang="en">people counted</dd>' in page
     assert '<span lang="en">Nowadays</span>' in page
+
+
+def test_a_serbian_project_pages_json_ld_names_its_areas_in_the_pages_language(client, catalogue):
+    def keywords(url):
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', client.get(url).content.decode(), re.S)
+        return json.loads(block.group(1))["keywords"]
+
+    path = "/projects/croboweb-cross-border-cooperation/"
+    assert keywords(path) == ["Border management", "Counter-smuggling and trafficking"]
+    assert keywords(f"/sr-latn{path}") == ["Upravljanje granicom", "Borba protiv krijumčarenja i trgovine ljudima"]
+    assert keywords(f"/sr{path}") == ["Управљање границом", "Борба против кријумчарења и трговине људима"]
