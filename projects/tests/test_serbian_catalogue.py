@@ -375,3 +375,12 @@ def test_a_serbian_project_pages_json_ld_names_its_areas_in_the_pages_language(c
     assert keywords(path) == ["Border management", "Counter-smuggling and trafficking"]
     assert keywords(f"/sr-latn{path}") == ["Upravljanje granicom", "Borba protiv krijumčarenja i trgovine ljudima"]
     assert keywords(f"/sr{path}") == ["Управљање границом", "Борба против кријумчарења и трговине људима"]
+
+
+def test_a_reload_fills_in_the_serbian_words_of_a_catalogue_loaded_before_they_existed(catalogue):
+    # As after migration 0011: empty Serbian fields, no staff edit in the history, fingerprints that differ.
+    Area.objects.update(name_sr_latn="", description_sr_latn="")
+    ContextFigure.objects.update(counts_sr_latn="", period_label_sr_latn="")
+    call_command("reload_catalogue", verbosity=0)
+    assert Area.objects.get(slug="border-management").name_sr_latn == "Upravljanje granicom"
+    assert not ContextFigure.objects.filter(counts_sr_latn="").exists()
