@@ -84,8 +84,9 @@ class ContextFigureInline(FactCardsInline):
     fields = [
         "source_sentence",
         ("qualifier", "value_low", "value_high", "unit"),
-        "counts",
-        "period_label",
+        # The catalogue's own words: English and Serbian (Latin script) side by side.
+        ("counts", "counts_sr_latn"),
+        ("period_label", "period_label_sr_latn"),
         ("period_start", "period_start_precision", "period_end", "period_end_precision"),
         "place",
         "key",
@@ -274,6 +275,8 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         if db_field.name == "places":
             kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
+        if db_field.name in ("editorial_note", "editorial_note_sr_latn"):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 50})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     fieldsets = [
@@ -290,6 +293,8 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
                 ]
             },
         ),
+        # The catalogue's own remark, so in both languages side by side (the Cyrillic pages convert the Latin).
+        (_("Editorial note"), {"fields": [("editorial_note", "editorial_note_sr_latn")]}),
         (_("Publication"), {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
     ]
     inlines = [FundingInline, PartnershipInline, ContextFigureInline]
@@ -359,23 +364,37 @@ class NamedEntryAdmin(CatalogueLockAdmin, VersionAdmin):
         return entry.project_count
 
 
+# The catalogue's own words in English and in Serbian (Latin script), side by side on one row each.
+BILINGUAL_NAME_AND_DESCRIPTION = [
+    ("name", "name_sr_latn"),
+    "slug",
+    ("description", "description_sr_latn"),
+    "edit_token",
+]
+
+
 @admin.register(Donor)
 class DonorAdmin(NamedEntryAdmin):
     project_relation = "fundings"  # one grant per project and donor
     list_display = ["name", "short_name", "project_count"]
-    search_fields = ["name", "short_name", "slug"]
+    search_fields = ["name", "short_name", "search_name_sr_latn", "slug"]
+    # The name is the source's (shown in English everywhere); its Serbian form beside it is for search.
+    fields = [("name", "search_name_sr_latn"), "slug", "short_name", "description", "edit_token"]
 
 
 @admin.register(Area)
 class AreaAdmin(NamedEntryAdmin):
-    list_display = ["name", "slug", "project_count"]
+    list_display = ["name", "name_sr_latn", "slug", "project_count"]
+    search_fields = ["name", "name_sr_latn", "slug"]
+    fields = BILINGUAL_NAME_AND_DESCRIPTION
 
 
 @admin.register(Status)
 class StatusAdmin(CatalogueLockAdmin, VersionAdmin):
-    list_display = ["name", "slug", "order"]
+    list_display = ["name", "name_sr_latn", "slug", "order"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ("name",)}
+    fields = [*BILINGUAL_NAME_AND_DESCRIPTION[:-1], "order", "edit_token"]
 
 
 @admin.register(Partner)

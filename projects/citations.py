@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext, pgettext
 from portal.serbian import to_cyrillic
 
 from .templatetags.catalogue import figure_period, figure_with_unit
+from .translation import own_words
 
 AUTHOR = "IOM Serbia"
 CATALOGUE_NAME = "IOM Serbia Project Catalogue"
@@ -85,7 +86,7 @@ def figure_item(figure, words, url, accessed=None):
 def figure_in_words(figure):
     """ "more than 700,000 people: migrants passing through Serbia, mid-2015 to March 2016, Serbia", said the
     way the figure's card says it."""
-    words = f"{figure_with_unit(figure)}: {figure.counts}, {figure_period(figure)}"
+    words = f"{figure_with_unit(figure)}: {own_words(figure, 'counts')}, {figure_period(figure)}"
     return f"{words}, {figure.place}" if figure.place else words
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Currency, Donor, Funding, Status
 from .templatetags.catalogue import in_source_language, plain_number
+from .translation import own_words
 
 SORT_CHOICES = [
     ("relevance", _("Best match")),
@@ -146,9 +147,9 @@ class ProjectFilter(django_filters.FilterSet):
         cleaned = self.cleaned_data
         names = {}
         for field in ("donor", "area"):
-            names[field] = {obj.slug: obj.name for obj in cleaned.get(field) or []}
+            names[field] = {obj.slug: own_words(obj, "name") for obj in cleaned.get(field) or []}
         if cleaned.get("status"):
-            names["status"] = {cleaned["status"].slug: cleaned["status"].name}
+            names["status"] = {cleaned["status"].slug: own_words(cleaned["status"], "name")}
         active = []
         for field in FILTER_PARAMETERS:
             if field in self.form.errors:
@@ -165,7 +166,8 @@ class ProjectFilter(django_filters.FilterSet):
                     {
                         "label": self.filters[field].label,
                         "value": names.get(field, {}).get(value, value),
-                        # A donor's, area's or status's name is catalogue text, in English in every interface.
+                        # A donor's name is the source's, in English in every interface; an area's or a status's
+                        # is the catalogue's own, in the page's language once translated (the `source` filter tells).
                         "is_source": value in names.get(field, {}),
                         "remove_url": f"?{query}" if query else "?",
                     }
@@ -225,7 +227,10 @@ class ProjectFilter(django_filters.FilterSet):
         )
 
         def options(facet, rows):
-            return [FacetOption(row.slug, row.name, row.project_count, row.slug in chosen(facet)) for row in rows]
+            return [
+                FacetOption(row.slug, own_words(row, "name"), row.project_count, row.slug in chosen(facet))
+                for row in rows
+            ]
 
         return {
             "donor": options("donor", Donor.objects.facet_counts(kept_by_the_others("donor"))),

@@ -36,6 +36,7 @@ from .querysets import (
     ProjectQuerySet,
     StatusQuerySet,
 )
+from .translation import Translated
 
 # Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -115,11 +116,18 @@ class NamedEntry(NaturalKey, models.Model):
             raise ValidationError({"slug": SYNTHETIC_SLUG_MESSAGE % {"prefix": SYNTHETIC_SLUG_PREFIX}})
 
 
-class Status(NamedEntry):
+SERBIAN_HELP = _("The catalogue's own words in Serbian, Latin script (the Cyrillic pages convert them).")
+
+
+class Status(Translated, NamedEntry):
     """Where a project stands (the source page lists every project as completed)."""
 
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower numbers are listed first."))
     description = models.TextField(_("description"), blank=True)
+    # The catalogue's words, so Serbian pages say them in Serbian (projects.translation).
+    name_sr_latn = models.CharField(_("name in Serbian"), max_length=200, blank=True, help_text=SERBIAN_HELP)
+    description_sr_latn = models.TextField(_("description in Serbian"), blank=True, help_text=SERBIAN_HELP)
+    translated_fields = ("name", "description")
 
     objects = StatusQuerySet.as_manager()
 
@@ -129,10 +137,14 @@ class Status(NamedEntry):
         verbose_name_plural = _("statuses")
 
 
-class Area(NamedEntry):
+class Area(Translated, NamedEntry):
     """A thematic area of work, such as border management."""
 
     description = models.TextField(_("description"), blank=True)
+    # The catalogue assigns areas and names them itself: Serbian pages say them in Serbian (projects.translation).
+    name_sr_latn = models.CharField(_("name in Serbian"), max_length=200, blank=True, help_text=SERBIAN_HELP)
+    description_sr_latn = models.TextField(_("description in Serbian"), blank=True, help_text=SERBIAN_HELP)
+    translated_fields = ("name", "description")
 
     objects = AreaQuerySet.as_manager()
 
@@ -151,6 +163,13 @@ class Donor(NamedEntry):
         _("short name"), max_length=30, blank=True, help_text=_("Only where the source text gives one, e.g. “INL”.")
     )
     description = models.TextField(_("description"), blank=True)
+    # Pages name a donor as the source does (in English); search also knows its Serbian name.
+    search_name_sr_latn = models.CharField(
+        _("Serbian name, for search"),
+        max_length=200,
+        blank=True,
+        help_text=_("The name a Serbian reader would search for, in Latin script, e.g. “Evropska unija”. Not shown."),
+    )
 
     objects = DonorQuerySet.as_manager()
 
@@ -175,7 +194,7 @@ class Partner(NamedEntry):
         verbose_name_plural = _("partners")
 
 
-class Project(NaturalKey, models.Model):
+class Project(Translated, NaturalKey, models.Model):
     """A project of the IOM Serbia office, with its source text kept verbatim."""
 
     title = models.CharField(_("title"), max_length=300)
@@ -232,6 +251,7 @@ class Project(NaturalKey, models.Model):
             "e.g. “The source page ends here; it does not list the two components it announces.”"
         ),
     )
+    editorial_note_sr_latn = models.TextField(_("editorial note in Serbian"), blank=True, help_text=SERBIAN_HELP)
     is_published = models.BooleanField(
         _("published"), default=True, help_text=_("Unpublished projects are invisible to the public.")
     )
@@ -253,6 +273,7 @@ class Project(NaturalKey, models.Model):
     search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
+    translated_fields = ("editorial_note",)
 
     class Meta:
         # As the list sorts by title: case ignored, in the order of the project_listed_title_lower index.
@@ -453,7 +474,7 @@ class Partnership(NaturalKey, QuotedFact, models.Model):
             raise ValidationError(errors)
 
 
-class ContextFigure(NaturalKey, QuotedFact, models.Model):
+class ContextFigure(Translated, NaturalKey, QuotedFact, models.Model):
     """A migration-context figure a project's text cites, e.g. "more than 700,000 migrants"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figures", verbose_name=_("project"))
@@ -477,6 +498,13 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
         blank=True,
         help_text=_("The period in the text's own words, e.g. “mid-2015 to March 2016”."),
     )
+    # What it counts and when, in the catalogue's words: Serbian pages say them in Serbian (projects.translation).
+    counts_sr_latn = models.CharField(
+        _("what it counts, in Serbian"), max_length=200, blank=True, help_text=SERBIAN_HELP
+    )
+    period_label_sr_latn = models.CharField(
+        _("period in words, in Serbian"), max_length=120, blank=True, help_text=SERBIAN_HELP
+    )
     period_start = models.DateField(
         _("period start"), null=True, blank=True, help_text=_("First day of the period's first month.")
     )
@@ -499,6 +527,7 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
     )
 
     objects = ContextFigureQuerySet.as_manager()
+    translated_fields = ("counts", "period_label")
     natural_key_fields = ("project", "key")
 
     class Meta:

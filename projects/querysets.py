@@ -27,6 +27,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Lower
 
+from portal.serbian import to_latin
+
 # The ContextFigure columns the figure export (projects.exports) writes, besides its project's.
 EXPORTED_FIGURE_FIELDS = [
     "key",
@@ -106,13 +108,36 @@ def _joined_names(rows, *fields):
     return Subquery(names.annotate(names=joined).values("names"))
 
 
-def search_document(project_model):
-    """The weighted full-text document of a project: title A; donor, area and partner names B; text C."""
-    related_names = [
-        _joined_names(rows_of(project_model, "fundings").objects.all(), "donor__name", "donor__short_name"),
-        _joined_names(project_model.areas.through.objects.all(), "area__name"),
-        _joined_names(rows_of(project_model, "partnerships").objects.all(), "partner__name", "partner__short_name"),
+def named_rows(project_model):
+    """What search reads besides a project's title and text: [(the rows that link a project to a named entry, the
+    entry's fields searched)], in English and, where the catalogue keeps one, the Serbian name (Latin script).
+
+    The one list both search_document() (PostgreSQL) and ProjectQuerySet._mentions() (SQLite) read. A new kind of
+    named entry (places, with English and Serbian names) joins search by adding its links and fields here.
+    """
+    return [
+        (
+            rows_of(project_model, "fundings").objects.all(),
+            ("donor__name", "donor__short_name", "donor__search_name_sr_latn"),
+        ),
+        (project_model.areas.through.objects.all(), ("area__name", "area__name_sr_latn")),
+        (rows_of(project_model, "partnerships").objects.all(), ("partner__name", "partner__short_name")),
     ]
+
+
+def searched_words(query):
+    """A visitor's query as search reads it: Cyrillic letters as Latin, the script the Serbian names are kept in.
+
+    Nothing the catalogue keeps is in Cyrillic, so on any page a query typed in Cyrillic finds what its Latin does.
+    """
+    return to_latin(query)
+
+
+def search_document(project_model):
+    """The weighted full-text document of a project: title A; donor, area and partner names B (English and
+    Serbian, named_rows()); text C. Serbian names take the same English configuration as the query, so both
+    sides are stemmed alike."""
+    related_names = [_joined_names(rows, *fields) for rows, fields in named_rows(project_model)]
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector(*related_names, weight="B", config=SEARCH_CONFIG)
@@ -173,6 +198,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         On SQLite: every word or quoted phrase must appear in the title, the text or the name of a donor,
         area or partner (case-insensitive), and no -word may; the rank counts the terms in the title.
         """
+        query = searched_words(query)
         if self._on_postgresql():
             search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
             return self.filter(search_vector=search_query).annotate(
@@ -190,24 +216,14 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         return self.filter(condition).annotate(search_rank=sum(in_title, Value(0)))
 
     def _mentions(self, term):
-        """Q: the project's title, text, or a donor's, area's or partner's name contains `term`."""
-        Funding, Partnership = rows_of(self.model, "fundings"), rows_of(self.model, "partnerships")
-        areas = self.model.areas.through.objects
-        return (
-            Q(title__icontains=term)
-            | Q(text__icontains=term)
-            | Exists(
-                Funding.objects.filter(project=OuterRef("pk")).filter(
-                    Q(donor__name__icontains=term) | Q(donor__short_name__icontains=term)
-                )
-            )
-            | Exists(areas.filter(project=OuterRef("pk"), area__name__icontains=term))
-            | Exists(
-                Partnership.objects.filter(project=OuterRef("pk")).filter(
-                    Q(partner__name__icontains=term) | Q(partner__short_name__icontains=term)
-                )
-            )
-        )
+        """Q: the project's title, text, or a name of one of its donors, areas or partners (named_rows()) contains `term`."""
+        condition = Q(title__icontains=term) | Q(text__icontains=term)
+        for rows, fields in named_rows(self.model):
+            named = Q()
+            for field in fields:
+                named |= Q(**{f"{field}__icontains": term})
+            condition |= Exists(rows.filter(named, project=OuterRef("pk")))
+        return condition
 
     def with_search_headlines(self, query):
         """Annotate `title_headline` and `text_headline`: the title and the best passages of the text with the
@@ -217,6 +233,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         """
         if not query or not self._on_postgresql():
             return self
+        query = searched_words(query)
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         marks = {"config": SEARCH_CONFIG, "start_sel": MATCH_START, "stop_sel": MATCH_END}
         return self.annotate(

@@ -1,6 +1,7 @@
 """schema.org descriptions of catalogue pages, for search engines (rendered as JSON-LD by the json_ld filter)."""
 
 from .models import Precision
+from .translation import own_words
 
 
 def project_schema(project, absolute_url):
@@ -17,7 +18,8 @@ def project_schema(project, absolute_url):
         "url": absolute_url(project.get_absolute_url()),
         "description": project.paragraphs[0] if project.paragraphs else "",
         "dateModified": project.updated.date().isoformat(),
-        "keywords": [area.name for area in project.areas.all()],
+        # The areas are the catalogue's own words: in the page's language (projects.translation).
+        "keywords": [str(own_words(area, "name")) for area in project.areas.all()],
         "funder": [
             {"@type": "Organization", "name": grant.donor.name, "url": absolute_url(grant.donor.get_absolute_url())}
             for grant in grants

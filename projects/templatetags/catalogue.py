@@ -17,6 +17,7 @@ from projects.context_processors import language_tag as bcp47_tag
 from projects.context_processors import url_in_language
 from projects.models import FigureQualifier, FigureUnit, Precision
 from projects.querysets import MATCH_END, MATCH_START
+from projects.translation import in_page_language, own_words
 
 register = template.Library()
 
@@ -124,7 +125,7 @@ def partial_date(value, precision=Precision.MONTH):
 def figure_period(figure):
     """The period in the text's own words, else from its dates at their precision."""
     if figure.period_label:
-        return figure.period_label
+        return own_words(figure, "period_label")
     start, end = figure.period_start, figure.period_end
     if start is None and end is None:
         return NOT_STATED
@@ -162,17 +163,23 @@ def source(text):
     """A text from the catalogue (a title, a name, a quoted sentence) marked as English on pages in another language.
 
     The project texts stay in English, as the source gives them: screen readers and translation
-    tools then read them as English inside a Serbian page.
+    tools then read them as English inside a Serbian page. The catalogue's own words in the page's
+    language (projects.translation.OwnWords, e.g. `area.translated.name`) need no mark.
     """
-    if in_source_language():
+    if in_source_language() or in_page_language(text):
         return text
     return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, text)
 
 
 @register.simple_tag
-def source_lang():
-    """` lang="en"` for an element that holds only catalogue text, on pages in another language."""
-    return "" if in_source_language() else format_html(' lang="{}"', SOURCE_LANGUAGE)
+def source_lang(text=None):
+    """` lang="en"` for an element that holds only catalogue text, on pages in another language.
+
+    With `text` (OwnWords, e.g. `{% source_lang area.translated.name %}`): only when that text is English.
+    """
+    if in_source_language() or (text is not None and in_page_language(text)):
+        return ""
+    return format_html(' lang="{}"', SOURCE_LANGUAGE)
 
 
 @register.filter

@@ -9,6 +9,8 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+
+from portal.serbian import to_cyrillic
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -42,8 +44,11 @@ SERBIAN_PAGES = [
     for code, script in SERBIAN_SCRIPTS.items()
     for page in LATIN_PAGES
 ]
-NOTICE = "Tekstovi projekata, naslovi i nazivi su na engleskom jeziku, kao u izvoru."
-NOTICES = {"sr-latn": NOTICE, "sr": "Текстови пројеката, наслови и називи су на енглеском језику, као у извору."}
+NOTICE = (
+    "Tekstovi i naslovi projekata, rečenice navedene iz njih i nazivi donatora, partnera i mesta su na engleskom "
+    "jeziku, onako kako ih daje izvor."
+)
+NOTICES = {"sr-latn": NOTICE, "sr": to_cyrillic(NOTICE)}
 LOCALE = Path(settings.BASE_DIR) / "locale"
 # Both catalogues: the Latin one translators edit, the Cyrillic one make messages derives from it.
 CATALOGUES = [LOCALE / "sr_Latn" / "LC_MESSAGES", LOCALE / "sr" / "LC_MESSAGES"]
@@ -165,9 +170,11 @@ def test_project_texts_titles_and_quotes_carry_lang_en_on_serbian_pages(client, 
     assert '<span lang="en">International Narcotics and Law Enforcement Affairs, US State Department</span>' in page
 
 
-def test_donor_and_area_names_carry_lang_en_on_serbian_lists(client, catalogue):
+def test_donor_names_carry_lang_en_on_serbian_lists_and_area_names_are_serbian(client, catalogue):
     assert '<span lang="en">European Union</span>' in html(client.get("/sr-latn/donors/"))
-    assert '<h2 class="card__title" lang="en">' in html(client.get("/sr-latn/areas/"))
+    # An area's name is the catalogue's own word: said in Serbian, so nothing marks it English (test_serbian_catalogue).
+    areas = html(client.get("/sr-latn/areas/"))
+    assert '<h2 class="card__title"><a href="/sr-latn/areas/border-management/">Upravljanje granicom</a></h2>' in areas
     assert '<span lang="en">European Union</span>' in html(client.get("/sr-latn/projects/?donor=european-union"))
 
 
