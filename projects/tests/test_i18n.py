@@ -9,11 +9,10 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-
-from portal.serbian import to_cyrillic
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.serbian import to_cyrillic
 from projects.admin import stale_edit_message
 from projects.templatetags.catalogue import duration, partial_date
 
