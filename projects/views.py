@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
+from .facets import facet_index
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
@@ -34,15 +35,21 @@ class HomeView(TemplateView):
     template_name = "projects/home.html"
 
     def get_context_data(self, **kwargs):
-        published = Project.objects.published()
+        # Counts and totals over the whole published catalogue come from the facet index (projects.facets),
+        # built once per catalogue generation: in SQL each read every project, grant and area link.
+        index = facet_index(using=Project.objects.db, state=getattr(self.request, "catalogue_state", None))
         # The earliest dated figures (Meta.ordering), at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
         figures = (ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]).key_figures()
-        per_donor = Funding.objects.published().totals_by_currency("donor__name")
+        per_donor = index.donor_totals
+        counts = index.area_counts()
+        areas = list(Area.objects.filter(pk__in=list(counts)))  # Meta.ordering: by name
+        for area in areas:
+            area.project_count = counts[area.pk]
         return super().get_context_data(
-            project_count=published.count(),
-            donor_count=Donor.objects.listed().count(),
-            totals=Funding.objects.published().totals_by_currency(),
+            project_count=index.size,
+            donor_count=index.donor_count(),
+            totals=index.totals,
             funding_charts=funding_charts(
                 # The donor's name, as the table beside the chart and the rest of the page give it.
                 (row["currency"], row["donor__name"], row["total"])
@@ -51,7 +58,7 @@ class HomeView(TemplateView):
             per_donor=per_donor,
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
-            areas=Area.objects.listed().with_project_counts(),
+            areas=areas,
             **kwargs,
         )
 
@@ -63,6 +70,13 @@ class ContextView(ListView):
     template_name = "projects/context.html"
     context_object_name = "figures"
     paginate_by = 50
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # From the facet index (projects.facets), counted once per catalogue generation, not on every visit.
+        state = getattr(self.request, "catalogue_state", None)
+        paginator.count = facet_index(using=queryset.db, state=state).figure_count
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -88,6 +102,12 @@ class ProjectListView(FilterView):
         if self.filterset.errors:
             response.status_code = 400
         return response
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The total from the facet index (a bitset's population), not a COUNT(*) over the catalogue.
+        paginator.count = self.filterset.count()
+        return paginator
 
     def paginate_queryset(self, queryset, page_size):
         # Highlighted matches for the rows shown only: never for the count or the facets.
