@@ -9,6 +9,7 @@ Rules the database can hold are named constraints; `clean()` repeats them
 with a friendlier message for forms.
 """
 
+import functools
 import re
 from decimal import Decimal
 
@@ -18,8 +19,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, Precision
@@ -95,6 +97,18 @@ class NaturalKey:
         return key
 
 
+@functools.lru_cache(maxsize=4096)
+def _page_url(name, slug, language, script_prefix, urlconf):
+    return reverse(name, args=[slug])
+
+
+def page_url(name, slug):
+    """reverse(name, args=[slug]), remembered per language, script prefix and URLconf (everything the answer
+    depends on): a list page links each row's project, areas and donors, and reverse() costs more than the rest of
+    the link."""
+    return _page_url(name, slug, get_language(), get_script_prefix(), get_urlconf())
+
+
 class NamedEntry(NaturalKey, models.Model):
     """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
@@ -141,7 +155,7 @@ class Area(NamedEntry):
         verbose_name_plural = _("areas")
 
     def get_absolute_url(self):
-        return reverse("projects:area_detail", args=[self.slug])
+        return page_url("projects:area_detail", self.slug)
 
 
 class Donor(NamedEntry):
@@ -159,7 +173,7 @@ class Donor(NamedEntry):
         verbose_name_plural = _("donors")
 
     def get_absolute_url(self):
-        return reverse("projects:donor_detail", args=[self.slug])
+        return page_url("projects:donor_detail", self.slug)
 
 
 class Partner(NamedEntry):
@@ -243,6 +257,10 @@ class Project(NaturalKey, models.Model):
     search_vector = SearchVectorField(_("search document"), null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
+    # Set by ProjectQuerySet.with_search_headlines() on a search's rows. None otherwise, so a list row's
+    # template finds them at once: a missing attribute costs the template engine a dir() of the instance.
+    title_headline = None
+    text_headline = None
 
     class Meta:
         # As the list sorts by title: case ignored, in the order of the project_listed_title_lower index.
@@ -298,7 +316,7 @@ class Project(NaturalKey, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("projects:project_detail", args=[self.slug])
+        return page_url("projects:project_detail", self.slug)
 
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):

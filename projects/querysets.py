@@ -361,8 +361,10 @@ class PartnerQuerySet(ListedQuerySet):
 
 class StatusQuerySet(NaturalKeyQuerySet):
     def facet_counts(self, among):
-        """Every status (in its order), annotated with `project_count`: how many of `among` (project ids) it holds."""
-        return self.annotate(project_count=Count("projects", filter=Q(projects__in=among)))
+        """Every status (in its order), annotated with `project_count`: how many of `among` (project ids) it holds.
+
+        Ordered explicitly: a grouped query ignores Meta.ordering (PostgreSQL listed them in any order)."""
+        return self.annotate(project_count=Count("projects", filter=Q(projects__in=among))).order_by("order", "name")
 
 
 class FundingQuerySet(NaturalKeyQuerySet):
