@@ -239,10 +239,11 @@ class ProjectFilter(django_filters.FilterSet):
         kept = index.everything
         if cleaned.get("q"):
             if not hasattr(self, "_search_bits"):
-                ids = (
-                    self.queryset.model.objects.published().search(cleaned["q"]).order_by().values_list("pk", flat=True)
-                )
-                self._search_bits = index.of_ids(ids.using(self.queryset.db))
+                ids = self.ranked_search_ids()
+                if ids is None:
+                    matching = self.queryset.model.objects.using(self.queryset.db).published().search(cleaned["q"])
+                    ids = matching.order_by().values_list("pk", flat=True)
+                self._search_bits = index.of_ids(ids)
             kept &= self._search_bits
         if leave_out != "donor" and cleaned.get("donor"):
             kept &= index.any_of(index.donor_bits, [donor.pk for donor in cleaned["donor"]])
@@ -255,6 +256,34 @@ class ProjectFilter(django_filters.FilterSet):
         if currency or low is not None or high is not None:
             kept &= index.with_funding(currency or None, low, high)
         return kept
+
+    def ranked_search_ids(self):
+        """For a search in relevance order: the ids of every published project its words match, best first (the
+        order of ordered_by("relevance")), read in one query; None for any other list.
+
+        One query serves both the facets (as a bitset) and the page's rows (ranked_ids_kept()): a broad search
+        matches most of the catalogue, and PostgreSQL reads every matching document once for the match and
+        once more to rank a page of it."""
+        cleaned = self.cleaned_data
+        if not cleaned.get("q") or (cleaned.get("sort") or DEFAULT_SORT) != "relevance":
+            return None
+        if not hasattr(self, "_ranked_ids"):
+            matching = self.queryset.model.objects.using(self.queryset.db).published().search(cleaned["q"])
+            self._ranked_ids = list(matching.ordered_by("relevance").values_list("pk", flat=True))
+        return self._ranked_ids
+
+    def ranked_ids_kept(self):
+        """ranked_search_ids() narrowed by every other filter in force (on the facet index), or None."""
+        ranked = self.ranked_search_ids()
+        if ranked is None:
+            return None
+        index = self.facet_index()
+        kept = self.kept_bits()
+        if kept == self._search_bits:  # no other filter: every match is listed
+            return ranked
+        flags = kept.to_bytes((index.size + 7) // 8 or 1, "little")
+        position = index.position
+        return [pk for pk in ranked if (where := position.get(pk)) is not None and flags[where >> 3] >> (where & 7) & 1]
 
     def count(self):
         """How many projects the list holds: its bitset's population, no COUNT(*) over the catalogue."""

@@ -86,6 +86,28 @@ class ContextView(ListView):
         return context
 
 
+class RankedRows:
+    """The rows of `ids`, in that order, a page at a time, for the paginator: one query per page by primary key.
+
+    For a search in relevance order, whose ranking was read once for the facets already (see
+    ProjectFilter.ranked_search_ids), instead of ranking every match again for the page's rows.
+    """
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        ids = self.ids[key]
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids).order_by()}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 class ProjectListView(FilterView):
     """The catalogue, filtered by query parameters (see projects.filters)."""
 
@@ -111,7 +133,9 @@ class ProjectListView(FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         # Highlighted matches for the rows shown only: never for the count or the facets.
-        return super().paginate_queryset(queryset.with_search_headlines(self.filterset.search_query), page_size)
+        rows = queryset.with_search_headlines(self.filterset.search_query)
+        ranked = self.filterset.ranked_ids_kept()  # a search in relevance order: its ids, best first
+        return super().paginate_queryset(rows if ranked is None else RankedRows(rows, ranked), page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
