@@ -72,14 +72,14 @@ class FacetIndex:
         for pk, status_id in projects:
             per_status[status_id].append(position[pk])
 
+        # In order of amount within each currency, so the amount lists below come sorted from the database.
         grants = (
             Funding.objects.using(using)
             .filter(project__is_published=True)
-            .order_by()
+            .order_by("currency", "amount")
             .values_list("project_id", "donor_id", "currency", "amount")
         )
         per_donor, per_currency = defaultdict(list), defaultdict(list)
-        # Per currency: the stated amounts in order, with their projects' positions (for amount bounds).
         amounts = defaultdict(list)
         in_use = set()
         totals = defaultdict(lambda: 0)
@@ -91,7 +91,7 @@ class FacetIndex:
                 in_use.add(currency)
             if amount is not None:
                 per_currency[currency].append(where)
-                amounts[currency].append((amount, where))
+                amounts[currency].append(amount)
                 totals[currency] += amount
                 donor_totals[donor_id, currency] += amount
 
@@ -106,10 +106,8 @@ class FacetIndex:
         index.area_bits = {pk: bitset(found, size) for pk, found in per_area.items()}
         index.currency_bits = {code: bitset(found, size) for code, found in per_currency.items()}
         index.currencies_in_use = in_use
-        index.amounts = {}
-        for code, pairs in amounts.items():
-            pairs.sort()
-            index.amounts[code] = ([amount for amount, _ in pairs], [where for _, where in pairs])
+        # Per currency: the stated amounts in order, and the position of each one's project (for amount bounds).
+        index.amounts = {code: (values, per_currency[code]) for code, values in amounts.items()}
 
         # The options, in the database's own order (its collation), as the SQL facets listed them.
         def rows(queryset):
@@ -124,6 +122,9 @@ class FacetIndex:
         # By donor name in the database's order (its collation), then currency, as the SQL ordered them.
         rank = {row.pk: number for number, row in enumerate(index.donors)}
         names = {row.pk: row.name for row in index.donors}
+        index.totals_per_donor = defaultdict(list)
+        for (donor, code), total in sorted(donor_totals.items(), key=lambda item: item[0]):
+            index.totals_per_donor[donor].append({"currency": code, "total": total})
         index.donor_totals = [
             {"donor__name": names[donor], "currency": code, "total": total}
             for (donor, code), total in sorted(donor_totals.items(), key=lambda item: (rank[item[0][0]], item[0][1]))
@@ -192,6 +193,19 @@ def facet_index(using=None, state=None):
             index = FacetIndex.build(state, using)
             _current[using] = index
     return index
+
+
+def facet_index_for(request, using=None):
+    """facet_index() for a request: the catalogue state is read once per request (or taken from the page cache,
+    which read it already) and kept on the request for every later caller."""
+    state = getattr(request, "catalogue_state", None) if request is not None else None
+    if state is None:
+        from .caching import catalogue_state  # caching imports the filters, which import this module
+
+        state = catalogue_state()
+        if request is not None:
+            request.catalogue_state = state
+    return facet_index(using=using, state=state)
 
 
 def forget():

@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .facets import facet_index
+from .facets import facet_index_for
 from .models import Area, Currency, Donor, Funding, Status
 from .templatetags.catalogue import plain_number
 
@@ -227,8 +227,7 @@ class ProjectFilter(django_filters.FilterSet):
     def facet_index(self):
         """The facet index of the current generation (read once per request; the page cache may have read it)."""
         if not hasattr(self, "_facet_index"):
-            state = getattr(self.request, "catalogue_state", None) if self.request is not None else None
-            self._facet_index = facet_index(using=self.queryset.db, state=state)
+            self._facet_index = facet_index_for(self.request, using=self.queryset.db)
         return self._facet_index
 
     def kept_bits(self, leave_out=None):

@@ -491,6 +491,10 @@ class ContextFigure(NaturalKey, QuotedFact, models.Model):
 
     objects = ContextFigureQuerySet.as_manager()
     natural_key_fields = ("project", "key")
+    # Set on the detail page's figures (its citation; the id of its sentence in the text). None elsewhere, so
+    # a figure card's template finds them at once: a missing attribute costs the template engine a dir().
+    citation = None
+    source_id = None
 
     class Meta:
         # A period the text gives only an end for ("until March 2016") sorts by that end.

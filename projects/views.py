@@ -3,6 +3,7 @@
 import json
 
 from django.db import DatabaseError, connection
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -15,7 +16,7 @@ from django_filters.views import FilterView
 from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
-from .facets import facet_index
+from .facets import facet_index_for
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
@@ -37,7 +38,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         # Counts and totals over the whole published catalogue come from the facet index (projects.facets),
         # built once per catalogue generation: in SQL each read every project, grant and area link.
-        index = facet_index(using=Project.objects.db, state=getattr(self.request, "catalogue_state", None))
+        index = facet_index_for(self.request, using=Project.objects.db)
         # The earliest dated figures (Meta.ordering), at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
         figures = (ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]).key_figures()
@@ -74,8 +75,7 @@ class ContextView(ListView):
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
         # From the facet index (projects.facets), counted once per catalogue generation, not on every visit.
-        state = getattr(self.request, "catalogue_state", None)
-        paginator.count = facet_index(using=queryset.db, state=state).figure_count
+        paginator.count = facet_index_for(self.request, using=queryset.db).figure_count
         return paginator
 
     def get_context_data(self, **kwargs):
@@ -354,16 +354,30 @@ class DonorDetailView(ListOfOneObjectView):
     queryset = Donor.objects.listed()
 
     def get_rows(self, donor):
+        # In the project list's order (project_listed_title_lower): PostgreSQL walks that index and picks this
+        # donor's grants as it goes, rather than sorting all of them (1.7 ms instead of 95 ms for 5,600 grants).
         return (
-            Funding.objects.published().filter(donor=donor).select_related("project").order_by("project__title", "pk")
+            Funding.objects.published()
+            .filter(donor=donor)
+            .select_related("project")
+            .order_by(Lower("project__title"), "project__slug", "pk")
         )
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # One grant per project and donor (funding_unique_project_donor): the donor's bitset counts them.
+        paginator.count = self.facet_index().donor_bits.get(self.object.pk, 0).bit_count()
+        return paginator
+
+    def facet_index(self):
+        return facet_index_for(self.request, using=Funding.objects.db)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         fundings = context["object_list"]
         context.update(
             fundings=fundings,
-            totals=Funding.objects.published().filter(donor=self.object).totals_by_currency(),
+            totals=self.facet_index().totals_per_donor.get(self.object.pk, []),
             funding_charts=funding_charts((g.currency, g.project.title, g.amount) for g in fundings),
         )
         return context
