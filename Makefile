@@ -131,10 +131,12 @@ LOAD_OPTIONS = $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--co
 	$(if $(THREADS),--threads $(THREADS)) $(if $(WORKERS),--workers $(WORKERS))
 
 # PROJECTS=100000 also seeds that many synthetic projects on PostgreSQL and compares their p95 with the seven
-# real projects' (BIG_DATABASE=name reuses a database already seeded); PORT_BENCH picks gunicorn's port.
+# real projects' (BIG_DATABASE=name reuses a database already seeded); PORT_BENCH picks gunicorn's port;
+# REDIS=redis://host:6379/n puts the cached run's pages in Redis, shared by the workers.
 bench: install
 	$(VPY) bench/bench.py --db $(BENCH_DB) $(LOAD_OPTIONS) $(if $(PROJECTS),--projects $(PROJECTS)) \
-		$(if $(BIG_DATABASE),--big-database $(BIG_DATABASE)) $(if $(PORT_BENCH),--port $(PORT_BENCH))
+		$(if $(BIG_DATABASE),--big-database $(BIG_DATABASE)) $(if $(PORT_BENCH),--port $(PORT_BENCH)) \
+		$(if $(REDIS),--redis-url $(REDIS))
 
 loadtest: install
 	$(VPY) bench/loadtest.py $(LOAD_OPTIONS)

@@ -122,6 +122,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of discarded load per URL first (default 2)")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="a Redis database for the cached run's page cache, shared by every worker (env BENCH_REDIS_URL; "
+        "default: each worker's local memory)",
+    )
     parser.add_argument("--projects", type=int, help="also measure a synthetic catalogue of N projects on PostgreSQL")
     parser.add_argument(
         "--big-database", help="with --projects: a PostgreSQL database already seeded with them, reused as it is"
@@ -186,6 +192,8 @@ def bench_database(label, database_url, args, workdir, extra_paths=()):
         column_env = dict(env)
         if seconds is not None:
             column_env["PAGE_CACHE_SECONDS"] = seconds
+        elif args.redis_url:
+            column_env.update(REDIS_URL=args.redis_url, CACHE_KEY_PREFIX=f"bench-{os.getpid()}-{label}")
         say(f"-- {label}, {column}")
         with Portal(column_env, args.port, args.workers, workdir / f"gunicorn-{label}-{column}.log") as portal:
             more = [path for path in extra_paths if path not in paths] if column == "uncached" else []
@@ -245,7 +253,7 @@ def figures(rows):
     return {path: result for _, path, _, result in rows if result}
 
 
-def print_table(label, runs, burst):
+def print_table(label, runs, burst, cache_kind):
     """One line per URL: the cached and the uncached columns side by side, each with its ratio to /healthz."""
     say(f"\n{label}")
     head = f"{'req/s':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'/healthz':>9}"
@@ -275,7 +283,7 @@ def print_table(label, runs, burst):
     served = ", ".join(f"{count} {how}" for how, count in sorted(burst.items()))
     say(
         f"Burst after an edit: {sum(burst.values())} concurrent requests for {BURST_PATH} -> {renders} renders "
-        f"({served})"
+        f"({served}; the page cache in {cache_kind})"
     )
 
 
@@ -320,6 +328,7 @@ def main():
 
     runs_count, total, failed = 0, 0, 0
     seven_postgres = []
+    cache_kind = f"Redis ({args.redis_url}), shared by the workers" if args.redis_url else "each worker's local memory"
     extra = [target.seven_path for target in BIG_TARGETS] if args.projects else []
     with tempfile.TemporaryDirectory(prefix="iom-bench-") as tmp:
         workdir = Path(tmp)
@@ -328,12 +337,12 @@ def main():
                 runs, burst, database_failed = bench_database(
                     "SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir
                 )
-                print_table("SQLite (throwaway file)", runs, burst)
+                print_table("SQLite (throwaway file)", runs, burst, cache_kind)
             else:
                 name = f"iom_bench_{os.getpid()}"
                 with throwaway_postgres_database(args.pg_url, name) as database_url:
                     runs, burst, database_failed = bench_database("PostgreSQL", database_url, args, workdir, extra)
-                print_table(f"PostgreSQL ({args.pg_url}, throwaway database {name}, dropped)", runs, burst)
+                print_table(f"PostgreSQL ({args.pg_url}, throwaway database {name}, dropped)", runs, burst, cache_kind)
                 seven_postgres = runs["uncached"]
             failed += database_failed
             for rows in runs.values():
