@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import FigureUnit, Precision
@@ -56,6 +57,32 @@ class Bar:
     amount_inside: bool
     bar_y: int
     amount_y: int
+
+    def svg(self):
+        """The bar's label, rect and amount as SVG markup (escaped), as includes/_funding_charts.html places it.
+
+        Made here rather than in the template: a chart of every donor or every grant has dozens of bars, and
+        the template engine spent more on them than on the rest of the page."""
+        label = format_html_join(" ", '<tspan x="0" y="{}">{}</tspan>', self.label_lines)
+        if self.amount_inside:
+            amount = format_html(
+                '<text class="chart__amount chart__amount--inside" x="{}" dx="-6" y="{}" text-anchor="end">{}</text>',
+                self.width,
+                self.amount_y,
+                self.amount,
+            )
+        else:
+            amount = format_html(
+                '<text class="chart__amount" x="{}" dx="6" y="{}">{}</text>', self.width, self.amount_y, self.amount
+            )
+        return format_html(
+            '<text class="chart__label">{}</text>\n    <rect class="chart__bar" x="0" y="{}" width="{}" height="20"/>\n'
+            "    {}\n",
+            label,
+            self.bar_y,
+            self.width,
+            amount,
+        )
 
 
 @dataclass
