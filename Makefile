@@ -27,7 +27,7 @@ help:
 	@echo "make screenshots  full-page screenshots of the portal at desktop and phone widths into docs/screenshots/"
 	@echo "make catalogue    reload the catalogue from fixtures/ (python manage.py reload_catalogue)"
 	@echo "make messages     collect the interface's strings into locale/sr_Latn/.../django.po, derive locale/sr (Cyrillic), compile both (needs GNU gettext)"
-	@echo "make bench        requests/s and latency per kind of URL under gunicorn (BENCH_DB=sqlite|postgres|both)"
+	@echo "make bench        requests/s and latency per kind of URL under gunicorn, cached and uncached (BENCH_DB=sqlite|postgres|both; PROJECTS=100000)"
 	@echo "make loadtest     50 clients for 60 s on PostgreSQL while the catalogue is reloaded in a loop"
 	@echo "make drill-db-restart   stop and restart a private PostgreSQL under the portal: 503s, then 200s"
 	@echo "make drill-slow-clients 50 slow-header clients for 30 s against nginx + gunicorn: /healthz must keep answering"
@@ -132,8 +132,13 @@ BENCH_DB ?= both
 LOAD_OPTIONS = $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--connections $(CONNECTIONS)) \
 	$(if $(THREADS),--threads $(THREADS)) $(if $(WORKERS),--workers $(WORKERS))
 
+# PROJECTS=100000 also seeds that many synthetic projects on PostgreSQL and compares their p95 with the seven
+# real projects' (BIG_DATABASE=name reuses a database already seeded); PORT_BENCH picks gunicorn's port;
+# REDIS=redis://host:6379/n puts the cached run's pages in Redis, shared by the workers.
 bench: install
-	$(VPY) bench/bench.py --db $(BENCH_DB) $(LOAD_OPTIONS)
+	$(VPY) bench/bench.py --db $(BENCH_DB) $(LOAD_OPTIONS) $(if $(PROJECTS),--projects $(PROJECTS)) \
+		$(if $(BIG_DATABASE),--big-database $(BIG_DATABASE)) $(if $(PORT_BENCH),--port $(PORT_BENCH)) \
+		$(if $(REDIS),--redis-url $(REDIS))
 
 loadtest: install
 	$(VPY) bench/loadtest.py $(LOAD_OPTIONS)

@@ -58,6 +58,15 @@ LAST_MODIFIED_SETTLE_SECONDS = 5
 # the last, as QueryDict.get() and Django's form widgets read it.
 MULTIPLE_VALUE_PARAMETERS = {"donor", "area"}
 PAGE_PARAMETERS = {*FILTER_PARAMETERS, "sort", "page", "p"}  # p: the sitemap's page
+# Single flight (PageCacheMiddleware.wait_for_another_render): how long a render holds its page's lock at
+# most, how long other requests for the page wait for its copy, and how often they look.
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 3
+RENDER_POLL_SECONDS = 0.02
+# Says how a public page was served: "hit" (from the cache), "miss" (rendered, and kept for the others),
+# "shared" (waited for another request's render of it) or "rendered" (rendered without waiting any longer).
+# The benchmark counts renders with it.
+RENDER_HEADER = "X-Page-Cache"
 
 
 class CacheUnavailable(Exception):
@@ -173,6 +182,17 @@ def page_key(generation, request):
     return f"page:{generation}:{get_language()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
+def render_lock_key(key):
+    return f"{key}:rendering"
+
+
+def _forget_quietly(key):
+    try:
+        _call(cache.delete, key)
+    except CacheUnavailable:
+        pass
+
+
 class PageCacheMiddleware:
     """Serve public pages from the cache, with an ETag and Last-Modified, and answer 304 when the visitor has it.
 
@@ -187,6 +207,29 @@ class PageCacheMiddleware:
         if not self.seconds:
             raise MiddlewareNotUsed
 
+    def wait_for_another_render(self, key):
+        """(page, how) for a page not in the cache: one request renders it, the others wait for that copy.
+
+        After an edit retires every page, a burst of requests for one address would otherwise render it once
+        each. The first takes a lock (the cache's add(): atomic on Redis, shared by every worker and server;
+        per process with the local-memory cache) and renders ("miss", page None); the others poll the cache
+        for up to RENDER_WAIT_SECONDS and serve the copy when it arrives ("shared"). If it does not (the
+        renderer failed, or the page cannot be cached), they render it themselves ("rendered"). The lock
+        expires by itself after RENDER_LOCK_SECONDS, so a worker that died holding it holds nothing for long.
+        """
+        try:
+            if _call(cache.add, render_lock_key(key), 1, RENDER_LOCK_SECONDS):
+                return None, "miss"
+            deadline = time.monotonic() + RENDER_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(RENDER_POLL_SECONDS)
+                page = _call(cache.get, key)
+                if page is not None:
+                    return page, "shared"
+        except CacheUnavailable:
+            pass
+        return None, "rendered"
+
     @cached_property
     def healthz_path(self):
         return reverse("healthz")  # once, on the first request: the URLconf is not loaded before
@@ -197,6 +240,8 @@ class PageCacheMiddleware:
             return self.get_response(request)
         try:
             generation, changed_at = catalogue_state()
+            # Read once per request: the list's facet index (projects.facets) is filed under the same state.
+            request.catalogue_state = (generation, changed_at)
             key = page_key(generation, request)
             page = _call(cache.get, key)
         except (CacheUnavailable, DatabaseError, DisallowedHost):
@@ -204,21 +249,31 @@ class PageCacheMiddleware:
             # A Host we do not serve gets its 400 page from Django (AllowedHostsMiddleware answers first).
             return self.get_response(request)
 
+        how = "hit"
         if page is None:
-            response = self.get_response(request)
-            if not is_cacheable(response):
-                return response
-            page = {
-                "content": response.content,
-                "headers": dict(response.headers),
-                "etag": f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"',
-            }
+            page, how = self.wait_for_another_render(key)
+        if page is None:
             try:
-                _call(cache.set, key, page, self.seconds)
-            except CacheUnavailable:
-                pass
+                response = self.get_response(request)
+                if not is_cacheable(response):
+                    return response
+                page = {
+                    "content": response.content,
+                    "headers": dict(response.headers),
+                    "etag": f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"',
+                }
+                try:
+                    _call(cache.set, key, page, self.seconds)
+                except CacheUnavailable:
+                    pass
+            finally:
+                # Only once the copy is in the cache, so nobody takes the lock to render the page again.
+                if how == "miss":
+                    _forget_quietly(render_lock_key(key))
+            response[RENDER_HEADER] = how
         else:
             response = HttpResponse(page["content"], headers=page["headers"])
+            response[RENDER_HEADER] = how
 
         response["ETag"] = page["etag"]
         # The catalogue's last change, not when this copy was cached. HTTP dates count whole seconds,

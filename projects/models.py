@@ -9,6 +9,7 @@ Rules the database can hold are named constraints; `clean()` repeats them
 with a friendlier message for forms.
 """
 
+import functools
 import re
 from decimal import Decimal
 
@@ -18,8 +19,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, Precision
@@ -96,6 +98,18 @@ class NaturalKey:
         return key
 
 
+@functools.lru_cache(maxsize=4096)
+def _page_url(name, slug, language, script_prefix, urlconf):
+    return reverse(name, args=[slug])
+
+
+def page_url(name, slug):
+    """reverse(name, args=[slug]), remembered per language, script prefix and URLconf (everything the answer
+    depends on): a list page links each row's project, areas and donors, and reverse() costs more than the rest of
+    the link."""
+    return _page_url(name, slug, get_language(), get_script_prefix(), get_urlconf())
+
+
 class NamedEntry(NaturalKey, models.Model):
     """Something the catalogue lists by name and refers to by slug: an area, a donor, a partner."""
 
@@ -153,7 +167,7 @@ class Area(Translated, NamedEntry):
         verbose_name_plural = _("areas")
 
     def get_absolute_url(self):
-        return reverse("projects:area_detail", args=[self.slug])
+        return page_url("projects:area_detail", self.slug)
 
 
 class Donor(NamedEntry):
@@ -178,7 +192,7 @@ class Donor(NamedEntry):
         verbose_name_plural = _("donors")
 
     def get_absolute_url(self):
-        return reverse("projects:donor_detail", args=[self.slug])
+        return page_url("projects:donor_detail", self.slug)
 
 
 class Partner(NamedEntry):
@@ -274,6 +288,13 @@ class Project(Translated, NaturalKey, models.Model):
 
     objects = ProjectQuerySet.as_manager()
     translated_fields = ("editorial_note",)
+    # Set by ProjectQuerySet.with_search_headlines() on a search's rows. None otherwise, so a list row's
+    # template finds them at once: a missing attribute costs the template engine a dir() of the instance.
+    title_headline = None
+    text_headline = None
+    # Set on the detail page once the start date's or the duration's sentence is found in the text (provenance).
+    start_source_id = None
+    duration_source_id = None
 
     class Meta:
         # As the list sorts by title: case ignored, in the order of the project_listed_title_lower index.
@@ -329,7 +350,7 @@ class Project(Translated, NaturalKey, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("projects:project_detail", args=[self.slug])
+        return page_url("projects:project_detail", self.slug)
 
     def clean(self):
         if self.slug.startswith(SYNTHETIC_SLUG_PREFIX):
@@ -529,12 +550,19 @@ class ContextFigure(Translated, NaturalKey, QuotedFact, models.Model):
     objects = ContextFigureQuerySet.as_manager()
     translated_fields = ("counts", "period_label")
     natural_key_fields = ("project", "key")
+    # Set on the detail page's figures (its citation; the id of its sentence in the text). None elsewhere, so
+    # a figure card's template finds them at once: a missing attribute costs the template engine a dir().
+    citation = None
+    source_id = None
 
     class Meta:
         # A period the text gives only an end for ("until March 2016") sorts by that end.
         ordering = [Coalesce("period_start", "period_end").asc(nulls_last=True), "project__title", "key"]
         verbose_name = _("migration context figure")
         verbose_name_plural = _("migration context figures")
+        # Meta.ordering's first key, in order: /context/ and the home page read the first figures through it
+        # (then sort only the ties by title) instead of sorting every figure of the catalogue.
+        indexes = [models.Index(Coalesce("period_start", "period_end"), name="figure_period_order")]
         constraints = [
             models.UniqueConstraint(fields=["project", "key"], name="figure_unique_project_key"),
             models.CheckConstraint(

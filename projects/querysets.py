@@ -176,7 +176,12 @@ class ProjectQuerySet(NaturalKeyQuerySet):
 
     def for_listing(self):
         """Published projects with everything a list row shows, in a fixed number of queries."""
-        return self.published().select_related("status").prefetch_related("areas", _grants_with_donors(self.model))
+        return (
+            self.published()
+            .defer("search_vector")
+            .select_related("status")
+            .prefetch_related("areas", _grants_with_donors(self.model))
+        )
 
     def for_detail(self):
         """Published projects with everything the detail page shows: a list row's facts, partners and figures."""
@@ -290,7 +295,8 @@ class ProjectQuerySet(NaturalKeyQuerySet):
 
         Ranked among at most RELATED_CANDIDATES projects per kind of link (the latest by id), so the
         cost stays flat when an area or a donor has tens of thousands of projects. With a catalogue
-        of any realistic size per area or donor the candidates are all of them.
+        of any realistic size per area or donor the candidates are all of them. Three queries at most: the
+        candidates of each kind of link, then their ranking.
         """
         area_ids = [area.pk for area in project.areas.all()]
         donor_ids = [funding.donor_id for funding in project.fundings.all()]
@@ -309,14 +315,16 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         ]
         if not links:
             return self.none()
-        near = Q()
+        # The candidates' ids first, one small query per kind of link: as subqueries joined by OR, PostgreSQL
+        # tested every published project against them and joined every grant and area link (0.5 s at 100,000).
+        near = set()
         for _relation, _lookup, _ids, candidates in links:
-            near |= Q(pk__in=candidates.order_by("-project_id").values("project_id")[:RELATED_CANDIDATES])
+            near.update(candidates.order_by("-project_id").values_list("project_id", flat=True)[:RELATED_CANDIDATES])
+        near.discard(project.pk)
         shared = [Count(relation, filter=Q(**{lookup: ids}), distinct=True) for relation, lookup, ids, _ in links]
         return (
             self.published()
-            .filter(near)
-            .exclude(pk=project.pk)
+            .filter(pk__in=sorted(near))
             .annotate(shared=sum(shared[1:], shared[0]))
             .filter(shared__gt=0)
             .order_by("-shared", "title")[:limit]
@@ -370,8 +378,10 @@ class PartnerQuerySet(ListedQuerySet):
 
 class StatusQuerySet(NaturalKeyQuerySet):
     def facet_counts(self, among):
-        """Every status (in its order), annotated with `project_count`: how many of `among` (project ids) it holds."""
-        return self.annotate(project_count=Count("projects", filter=Q(projects__in=among)))
+        """Every status (in its order), annotated with `project_count`: how many of `among` (project ids) it holds.
+
+        Ordered explicitly: a grouped query ignores Meta.ordering (PostgreSQL listed them in any order)."""
+        return self.annotate(project_count=Count("projects", filter=Q(projects__in=among))).order_by("order", "name")
 
 
 class FundingQuerySet(NaturalKeyQuerySet):

@@ -3,6 +3,7 @@
 import json
 
 from django.db import DatabaseError, connection
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -17,6 +18,7 @@ from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
 from .context_processors import language_tag
+from .facets import facet_index_for
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
@@ -37,15 +39,21 @@ class HomeView(TemplateView):
     template_name = "projects/home.html"
 
     def get_context_data(self, **kwargs):
-        published = Project.objects.published()
+        # Counts and totals over the whole published catalogue come from the facet index (projects.facets),
+        # built once per catalogue generation: in SQL each read every project, grant and area link.
+        index = facet_index_for(self.request, using=Project.objects.db)
         # The earliest dated figures (Meta.ordering), at most HOME_FIGURES of them, so the page stays the same size however
         # many projects cite figures; /context/ lists every one.
         figures = (ContextFigure.objects.published().dated().select_related("project")[:HOME_FIGURES]).key_figures()
-        per_donor = Funding.objects.published().totals_by_currency("donor__name")
+        per_donor = index.donor_totals
+        counts = index.area_counts()
+        areas = list(Area.objects.filter(pk__in=list(counts)))  # Meta.ordering: by name
+        for area in areas:
+            area.project_count = counts[area.pk]
         return super().get_context_data(
-            project_count=published.count(),
-            donor_count=Donor.objects.listed().count(),
-            totals=Funding.objects.published().totals_by_currency(),
+            project_count=index.size,
+            donor_count=index.donor_count(),
+            totals=index.totals,
             funding_charts=funding_charts(
                 # The donor's name, as the table beside the chart and the rest of the page give it.
                 (row["currency"], row["donor__name"], row["total"])
@@ -54,7 +62,7 @@ class HomeView(TemplateView):
             per_donor=per_donor,
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
-            areas=Area.objects.listed().with_project_counts(),
+            areas=areas,
             **kwargs,
         )
 
@@ -67,12 +75,40 @@ class ContextView(ListView):
     context_object_name = "figures"
     paginate_by = 50
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # From the facet index (projects.facets), counted once per catalogue generation, not on every visit.
+        paginator.count = facet_index_for(self.request, using=queryset.db).figure_count
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The page's rows, read once: the timeline groups the dated ones, the template lists them all.
         dated = context["figures"].key_figures()
         context["timeline"] = figures_timeline(figure for figure, _projects in dated)
         return context
+
+
+class RankedRows:
+    """The rows of `ids`, in that order, a page at a time, for the paginator: one query per page by primary key.
+
+    For a search in relevance order, whose ranking was read once for the facets already (see
+    ProjectFilter.ranked_search_ids), instead of ranking every match again for the page's rows.
+    """
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        ids = self.ids[key]
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids).order_by()}
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 class ProjectListView(FilterView):
@@ -92,9 +128,17 @@ class ProjectListView(FilterView):
             response.status_code = 400
         return response
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The total from the facet index (a bitset's population), not a COUNT(*) over the catalogue.
+        paginator.count = self.filterset.count()
+        return paginator
+
     def paginate_queryset(self, queryset, page_size):
         # Highlighted matches for the rows shown only: never for the count or the facets.
-        return super().paginate_queryset(queryset.with_search_headlines(self.filterset.search_query), page_size)
+        rows = queryset.with_search_headlines(self.filterset.search_query)
+        ranked = self.filterset.ranked_ids_kept()  # a search in relevance order: its ids, best first
+        return super().paginate_queryset(rows if ranked is None else RankedRows(rows, ranked), page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -340,16 +384,30 @@ class DonorDetailView(ListOfOneObjectView):
     queryset = Donor.objects.listed()
 
     def get_rows(self, donor):
+        # In the project list's order (project_listed_title_lower): PostgreSQL walks that index and picks this
+        # donor's grants as it goes, rather than sorting all of them (1.7 ms instead of 95 ms for 5,600 grants).
         return (
-            Funding.objects.published().filter(donor=donor).select_related("project").order_by("project__title", "pk")
+            Funding.objects.published()
+            .filter(donor=donor)
+            .select_related("project")
+            .order_by(Lower("project__title"), "project__slug", "pk")
         )
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # One grant per project and donor (funding_unique_project_donor): the donor's bitset counts them.
+        paginator.count = self.facet_index().donor_bits.get(self.object.pk, 0).bit_count()
+        return paginator
+
+    def facet_index(self):
+        return facet_index_for(self.request, using=Funding.objects.db)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         fundings = context["object_list"]
         context.update(
             fundings=fundings,
-            totals=Funding.objects.published().filter(donor=self.object).totals_by_currency(),
+            totals=self.facet_index().totals_per_donor.get(self.object.pk, []),
             funding_charts=funding_charts((g.currency, g.project.title, g.amount) for g in fundings),
         )
         return context

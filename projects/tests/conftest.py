@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 
+from projects import facets
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static_files():
@@ -18,8 +20,10 @@ def collected_static_files():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """The cache outlives each test's rolled-back database: no test may see pages another one cached."""
+    """The cache outlives each test's rolled-back database: no test may see pages another one cached,
+    nor the facet index (projects.facets) another one built."""
     cache.clear()
+    facets.forget()
 
 
 @pytest.fixture(scope="session")

@@ -296,3 +296,55 @@ def test_with_the_cache_server_down_an_edit_is_saved_and_shows_at_once(client, p
     project.title = "Edited While Down"
     project.save()
     assert "Edited While Down" in client.get(project.get_absolute_url()).content.decode()
+
+
+# Single flight: a burst after an edit renders a page once ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_requests_after_an_edit_renders_the_page_once_per_cache():
+    """Twenty visitors ask for the list at the same moment, just after an edit: one renders it ("miss"),
+    the others wait for that copy ("shared") or find it ("hit"); none renders it again."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    make_project("Burst One", text="Text.")
+    bump_catalogue_generation()
+    start = threading.Barrier(20)
+    answers = []
+
+    def visit():
+        client = Client()
+        start.wait()
+        try:
+            response = client.get(reverse("projects:project_list"))
+            answers.append((response.status_code, response[caching.RENDER_HEADER]))
+        finally:
+            connection.close()  # each thread has its own: the test database must be droppable afterwards
+
+    threads = [threading.Thread(target=visit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {status for status, _ in answers} == {200}
+    how = [served for _, served in answers]
+    assert how.count("miss") == 1, how
+    assert set(how) <= {"miss", "shared", "hit"}, how
+
+
+def test_a_request_that_finds_the_page_being_rendered_waits_for_that_copy(client, project):
+    """While another request holds the page's render lock, a request waits and serves the copy it leaves."""
+    import threading
+
+    list_url = reverse("projects:project_list")
+    request = RequestFactory().get(list_url, HTTP_HOST="testserver")
+    key = page_key(catalogue_generation(), request)
+    assert caching.cache.add(caching.render_lock_key(key), 1, 10)
+    copy = {"content": b"<p>the other request's copy</p>", "headers": {"Content-Type": "text/html"}, "etag": '"x"'}
+    threading.Timer(1.0, lambda: caching.cache.set(key, copy, 60)).start()
+    response = client.get(list_url)
+    assert response[caching.RENDER_HEADER] == "shared"
+    assert response.content == copy["content"]

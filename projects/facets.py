@@ -1,0 +1,216 @@
+"""
+The facet index: which published projects each donor, area, status and currency holds, as bitsets.
+
+The list's facet counts ("how many projects would this choice list, with every other filter in force")
+used to be one grouped SQL query per facet. Each read every grant or area link of the catalogue whatever
+the filter (116-196 ms each at 100,000 projects). Here each facet value is one Python int, bit i standing
+for the i-th published project (by id): a filter is an `&` or `|` of ints, a count is `int.bit_count()`,
+so all four facets and the list's total take well under a millisecond at any size, for any filter.
+
+Exact, not approximate: the index is built from the rows themselves, once per catalogue generation (the
+number every change bumps in its own transaction, projects.caching), in each process that needs it. A
+process asks the database for the generation on every request (one small query, the one the page cache
+makes anyway) and rebuilds when it has moved, so every worker and every app server answers from the same
+committed catalogue, as the SQL did. The generation is read before the rows, so an index is never older
+than the generation it is filed under.
+
+What the index cannot hold is a visitor's search words: those are matched in the database (the GIN
+index on PostgreSQL), as the ids of the matching projects, and turned into a bitset for the request.
+
+It also keeps the home page's headline aggregates (totals per currency, per donor and currency, projects
+per area), which otherwise read every grant of the catalogue on each visit.
+"""
+
+import bisect
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, router
+
+from .models import Area, ContextFigure, Currency, Donor, Funding, Project, Status
+
+AreaLink = Project.areas.through
+
+
+def bitset(positions, size):
+    """An int with the bits at `positions` set (any iterable of ints below `size`)."""
+    bits = bytearray((size + 7) // 8)
+    for position in positions:
+        bits[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(bits, "little")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A donor, area or status as a facet option: its slug and name (pk for lookups)."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+class FacetIndex:
+    """The published catalogue of one generation, as bitsets. Build it with FacetIndex.build()."""
+
+    def __init__(self, state):
+        self.state = state
+
+    @classmethod
+    def build(cls, state, using):
+        index = cls(state)
+        projects = list(
+            Project.objects.using(using).filter(is_published=True).order_by("pk").values_list("pk", "status_id")
+        )
+        position = {pk: number for number, (pk, _) in enumerate(projects)}
+        size = len(projects)
+        index.size = size
+        index.position = position
+        index.everything = (1 << size) - 1
+
+        per_status = defaultdict(list)
+        for pk, status_id in projects:
+            per_status[status_id].append(position[pk])
+
+        # In order of amount within each currency, so the amount lists below come sorted from the database.
+        grants = (
+            Funding.objects.using(using)
+            .filter(project__is_published=True)
+            .order_by("currency", "amount")
+            .values_list("project_id", "donor_id", "currency", "amount")
+        )
+        per_donor, per_currency = defaultdict(list), defaultdict(list)
+        amounts = defaultdict(list)
+        in_use = set()
+        totals = defaultdict(lambda: 0)
+        donor_totals = defaultdict(lambda: 0)
+        for project_id, donor_id, currency, amount in grants:
+            where = position[project_id]
+            per_donor[donor_id].append(where)
+            if currency:
+                in_use.add(currency)
+            if amount is not None:
+                per_currency[currency].append(where)
+                amounts[currency].append(amount)
+                totals[currency] += amount
+                donor_totals[donor_id, currency] += amount
+
+        per_area = defaultdict(list)
+        for project_id, area_id in (
+            AreaLink.objects.using(using).filter(project__is_published=True).values_list("project_id", "area_id")
+        ):
+            per_area[area_id].append(position[project_id])
+
+        index.status_bits = {pk: bitset(found, size) for pk, found in per_status.items()}
+        index.donor_bits = {pk: bitset(found, size) for pk, found in per_donor.items()}
+        index.area_bits = {pk: bitset(found, size) for pk, found in per_area.items()}
+        index.currency_bits = {code: bitset(found, size) for code, found in per_currency.items()}
+        index.currencies_in_use = in_use
+        # Per currency: the stated amounts in order, and the position of each one's project (for amount bounds).
+        index.amounts = {code: (values, per_currency[code]) for code, values in amounts.items()}
+
+        # The options, in the database's own order (its collation), as the SQL facets listed them.
+        def rows(queryset):
+            return [Row(*values) for values in queryset.using(using).values_list("pk", "slug", "name")]
+
+        index.figure_count = ContextFigure.objects.using(using).published().count()
+        index.statuses = rows(Status.objects.all())
+        # Listed: used by a published project (ListedQuerySet.listed()), which is what a non-empty bitset says.
+        index.donors = [row for row in rows(Donor.objects.order_by("name")) if row.pk in index.donor_bits]
+        index.areas = [row for row in rows(Area.objects.order_by("name")) if row.pk in index.area_bits]
+        index.totals = [{"currency": code, "total": totals[code]} for code in sorted(totals)]
+        # By donor name in the database's order (its collation), then currency, as the SQL ordered them.
+        rank = {row.pk: number for number, row in enumerate(index.donors)}
+        names = {row.pk: row.name for row in index.donors}
+        index.totals_per_donor = defaultdict(list)
+        for (donor, code), total in sorted(donor_totals.items(), key=lambda item: item[0]):
+            index.totals_per_donor[donor].append({"currency": code, "total": total})
+        index.donor_totals = [
+            {"donor__name": names[donor], "currency": code, "total": total}
+            for (donor, code), total in sorted(donor_totals.items(), key=lambda item: (rank[item[0][0]], item[0][1]))
+        ]
+        return index
+
+    # --- filters as bitsets -------------------------------------------------------------------------
+
+    def of_ids(self, ids):
+        """The bitset of the published projects among `ids` (others are ignored)."""
+        position = self.position
+        return bitset((position[pk] for pk in ids if pk in position), self.size)
+
+    def any_of(self, bits, pks):
+        result = 0
+        for pk in pks:
+            result |= bits.get(pk, 0)
+        return result
+
+    def with_funding(self, currency=None, min_amount=None, max_amount=None):
+        """Projects with one stated grant in `currency` (any, when None) between the bounds, inclusive."""
+        if min_amount is None and max_amount is None:
+            if currency:
+                return self.currency_bits.get(currency, 0)
+            return self.any_of(self.currency_bits, self.currency_bits)
+        result = 0
+        for code in [currency] if currency else list(self.amounts):
+            if code not in self.amounts:
+                continue
+            values, where = self.amounts[code]
+            first = 0 if min_amount is None else bisect.bisect_left(values, min_amount)
+            last = len(values) if max_amount is None else bisect.bisect_right(values, max_amount)
+            result |= bitset(where[first:last], self.size)
+        return result
+
+    def donor_count(self):
+        return len(self.donors)
+
+    def area_counts(self):
+        """{area pk: published projects in it}."""
+        return {pk: bits.bit_count() for pk, bits in self.area_bits.items()}
+
+
+_lock = threading.Lock()
+_current = {}
+
+
+def facet_index(using=None, state=None):
+    """The facet index of the catalogue's current generation, built in this process if it is not yet.
+
+    `state`: the (generation, changed_at) the caller already read this request (the page cache reads it);
+    without it, one small query reads it. The key holds the time of the change as well as its number, so an
+    index can never outlive a rolled-back transaction that reused a number (tests roll back every change).
+    """
+    using = using or router.db_for_read(Project) or DEFAULT_DB_ALIAS
+    if state is None:
+        from .caching import catalogue_state  # caching imports the filters, which import this module
+
+        state = catalogue_state()
+    index = _current.get(using)
+    if index is not None and index.state == state:
+        return index
+    with _lock:
+        index = _current.get(using)
+        if index is None or index.state != state:
+            index = FacetIndex.build(state, using)
+            _current[using] = index
+    return index
+
+
+def facet_index_for(request, using=None):
+    """facet_index() for a request: the catalogue state is read once per request (or taken from the page cache,
+    which read it already) and kept on the request for every later caller."""
+    state = getattr(request, "catalogue_state", None) if request is not None else None
+    if state is None:
+        from .caching import catalogue_state  # caching imports the filters, which import this module
+
+        state = catalogue_state()
+        if request is not None:
+            request.catalogue_state = state
+    return facet_index(using=using, state=state)
+
+
+def forget():
+    """Drop every index of this process (the tests' rolled-back databases reuse generation numbers)."""
+    _current.clear()
+
+
+CURRENCY_LABELS = dict(Currency.choices)
