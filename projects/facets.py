@@ -43,11 +43,15 @@ def bitset(positions, size):
 
 @dataclass(frozen=True)
 class Row:
-    """A donor, area or status as a facet option: its slug and name (pk for lookups)."""
+    """A donor, area or status as a facet option: its slug and name (pk for lookups), and the name's Serbian twin
+    where the catalogue has one (areas, statuses), so projects.translation.own_words names it in the page's language."""
+
+    translated_fields = ("name",)
 
     pk: int
     slug: str
     name: str
+    name_sr_latn: str = ""
 
 
 class FacetIndex:
@@ -111,7 +115,10 @@ class FacetIndex:
 
         # The options, in the database's own order (its collation), as the SQL facets listed them.
         def rows(queryset):
-            return [Row(*values) for values in queryset.using(using).values_list("pk", "slug", "name")]
+            fields = ["pk", "slug", "name"]
+            if "name" in getattr(queryset.model, "translated_fields", ()):
+                fields.append("name_sr_latn")
+            return [Row(*values) for values in queryset.using(using).values_list(*fields)]
 
         index.figure_count = ContextFigure.objects.using(using).published().count()
         index.statuses = rows(Status.objects.all())

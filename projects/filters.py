@@ -222,7 +222,12 @@ class ProjectFilter(django_filters.FilterSet):
         def options(facet, rows, bits):
             kept = self.kept_bits(leave_out=facet)
             return [
-                FacetOption(row.slug, row.name, (kept & bits.get(row.pk, 0)).bit_count(), row.slug in chosen(facet))
+                FacetOption(
+                    row.slug,
+                    own_words(row, "name"),
+                    (kept & bits.get(row.pk, 0)).bit_count(),
+                    row.slug in chosen(facet),
+                )
                 for row in rows
             ]
 
