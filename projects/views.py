@@ -16,7 +16,8 @@ from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
 from .filters import ProjectFilter
-from .models import Area, ContextFigure, Donor, Funding, Project
+from .maps import place_map
+from .models import Area, ContextFigure, Donor, Funding, Place, Project
 from .structured_data import project_schema
 
 
@@ -52,6 +53,7 @@ class HomeView(TemplateView):
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
             areas=Area.objects.listed().with_project_counts(),
+            place_map=place_map(list(Place.objects.listed().with_project_counts())),
             **kwargs,
         )
 
@@ -195,6 +197,10 @@ class ProjectDetailView(DetailView):
             has_source_marks=bool(marks),
             not_stated=not_stated_facts(project),
             changes=public_changes(project),
+            # The project's places, each counted over the whole catalogue (as the shading is everywhere).
+            place_map=place_map(list(Place.objects.filter(project_links__project=project).with_project_counts()))
+            if project.place_links.all()
+            else None,
             **kwargs,
         )
 
@@ -253,7 +259,7 @@ class ContextExportView(View):
 
 def source_mark_title(mark):
     """What a marked sentence's link says it leads to: "Source of: a grant, a figure"."""
-    kinds = {"grant": _("a grant"), "partner": _("a partner"), "figure": _("a figure")}
+    kinds = {"grant": _("a grant"), "partner": _("a partner"), "figure": _("a figure"), "place": _("a place")}
     named = list(dict.fromkeys(kinds[fact.kind] for fact in mark.facts))
     return _("Source of: %(facts)s") % {"facts": ", ".join(named)}
 
@@ -269,7 +275,7 @@ def not_stated_facts(project):
         missing.append(_("start date"))
     if not project.duration_months:
         missing.append(_("duration"))
-    if not project.place_list:
+    if not project.place_links.all():
         missing.append(_("places"))
     return missing
 
@@ -343,6 +349,38 @@ class AreaDetailView(ListOfOneObjectView):
         context.update(
             projects=context["object_list"],
             totals=Funding.objects.filter(project__in=self.get_rows(self.object)).totals_by_currency(),
+        )
+        return context
+
+
+class PlaceListView(ListView):
+    """Every place the published projects' texts name, on the map and in a list, with how many projects name each."""
+
+    template_name = "projects/place_list.html"
+    context_object_name = "places"
+    queryset = Place.objects.listed().with_project_counts()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["place_map"] = place_map(list(context["places"]))
+        return context
+
+
+class PlaceDetailView(ListOfOneObjectView):
+    """One place: the projects whose texts name it and the figures whose sentences do, and where it is on the map."""
+
+    template_name = "projects/place_detail.html"
+    queryset = Place.objects.listed().with_project_counts()
+
+    def get_rows(self, place):
+        return Project.objects.for_listing().in_places([place])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            projects=context["object_list"],
+            figures=ContextFigure.objects.published().filter(places=self.object).select_related("project"),
+            place_map=place_map([self.object]),
         )
         return context
 
