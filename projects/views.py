@@ -198,7 +198,13 @@ class ProjectDetailView(DetailView):
             not_stated=not_stated_facts(project),
             changes=public_changes(project),
             # The project's places, each counted over the whole catalogue (as the shading is everywhere).
-            place_map=place_map(list(Place.objects.filter(project_links__project=project).with_project_counts()))
+            place_map=place_map(
+                list(
+                    Place.objects.filter(
+                        pk__in=[link.place_id for link in project.place_links.all()]
+                    ).with_project_counts()
+                )
+            )
             if project.place_links.all()
             else None,
             **kwargs,

@@ -47,12 +47,17 @@ def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and
     assert response["Content-Type"] == "application/xml"
     root = ElementTree.fromstring(response.content)
     locations = [loc.text for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
-    assert locations[:3] == ["http://testserver/", "http://testserver/projects/", "http://testserver/context/"]
+    assert locations[:4] == [
+        "http://testserver/",
+        "http://testserver/projects/",
+        "http://testserver/places/",
+        "http://testserver/context/",
+    ]
     for project in Project.objects.all():
         assert f"http://testserver{project.get_absolute_url()}" in locations
     assert "http://testserver/donors/inl-us-state-department/" in locations
     assert "http://testserver/areas/community-support/" in locations
-    assert len(locations) == 3 + 7 + 3 + 6
+    assert len(locations) == 4 + 7 + 3 + 6 + 8  # pages, projects, donors, areas, places
 
 
 def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):
@@ -167,7 +172,13 @@ def test_a_project_page_describes_the_project_in_schema_org_json_ld(client, cata
     ]
     assert data["funding"][0]["amount"] == {"@type": "MonetaryAmount", "currency": "USD", "value": "650000.00"}
     assert data["keywords"] == ["Border management", "Counter-smuggling and trafficking"]
-    assert data["areaServed"] == ["Serbia", "FYRM", "Greece"]
+    assert data["areaServed"] == [
+        "Eastern Mediterranean route",
+        "North Macedonia",
+        "Greece",
+        "Serbia",
+        "Western Balkan route",
+    ]
 
 
 def test_json_ld_gives_a_start_date_at_the_precision_the_text_gives(client, catalogue):
