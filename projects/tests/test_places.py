@@ -333,3 +333,43 @@ def test_a_figure_of_an_unpublished_project_is_not_on_a_place_page(client, three
     figure = make_figure(hidden, key="fences", value_low=4000, source_sentence="Fences in Hungary.", counts="fences")
     figure.places.add(Place.objects.get(slug="greece"))
     assert "fences" not in client.get("/places/greece/").content.decode()
+
+
+# The upgrade -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_turns_the_free_text_places_into_places_linked_with_their_sentences():
+    """Migration 0012: "Serbia, FYRM" becomes two places, each link quoting the sentence (or the title) that names it."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("projects", "0011_places")], [("projects", "0012_places_from_free_text")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        Status, OldProject = apps.get_model("projects", "Status"), apps.get_model("projects", "Project")
+        status = Status.objects.create(name="Completed", slug="completed")
+        OldProject.objects.create(
+            title="Help in Serbia",
+            slug="help",
+            status=status,
+            text="Work with partners.\n\nTraining in FYRM and beyond. More words.",
+            places="FYRM, Serbia, Atlantis",
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        apps = executor.loader.project_state(after).apps
+        links = {
+            link.place.name: (link.place.kind, link.place.iso_code, link.place.display_name, link.source_sentence)
+            for link in apps.get_model("projects", "ProjectPlace").objects.select_related("place")
+        }
+        assert links == {
+            "FYRM": ("country", "MK", "North Macedonia", "Training in FYRM and beyond."),
+            "Serbia": ("country", "RS", "", "Help in Serbia"),  # only the title names it
+            "Atlantis": ("region", "", "", ""),  # a name staff typed: kept, for staff to check
+        }
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
