@@ -153,7 +153,7 @@ def test_project_detail_shows_donor_amount_partner_start_and_source_sentence(cli
     assert facts["Partners"] == "In cooperation with: Ministry of Interior of the Republic of Serbia"
     assert facts["Start"] == "September 2015"
     assert "Duration" not in facts
-    assert facts["Places"] == "Serbia"
+    assert facts["Places"] == "Serbia · the sentence that names it"
     text = page_text(response)
     assert "Not stated in the source: duration" in text
     assert "Sept." not in text and "Sept. 1, 2015" not in text
