@@ -373,3 +373,35 @@ def test_the_upgrade_turns_the_free_text_places_into_places_linked_with_their_se
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# The staff's workplace ---------------------------------------------------------------------------------------
+
+
+def test_an_editor_links_a_place_picking_its_sentence_and_a_sentence_from_elsewhere_is_refused(db):
+    from .support.admin import change_url, make_editor, open_form, signed_in
+
+    project = make_project("Help in the Republic of Serbia", text="Boats reach Greece. Buses leave.")
+    greece = make_place("Greece", iso_code="GR")
+    editor = signed_in(make_editor())
+    page = editor.get(change_url(project)).content.decode()
+    # The sentence picker offers the text's sentences and the title (for a place only the title names).
+    picker = re.search(r'<select name="place_links-__prefix__-source_sentence".*?</select>', page, flags=re.S)[0]
+    assert ">Boats reach Greece.</option>" in picker and ">Help in the Republic of Serbia</option>" in picker
+
+    form = open_form(editor, change_url(project))
+    wrong = form | {
+        "place_links-TOTAL_FORMS": "1",
+        "place_links-0-place": str(greece.pk),
+        "place_links-0-source_sentence": "Boats reach Serbia.",
+    }
+    response = editor.post(change_url(project), wrong)
+    assert response.status_code == 200
+    assert "neither in the project&#x27;s text nor its title" in response.content.decode()
+    assert not project.place_links.exists()
+
+    right = wrong | {"place_links-0-source_sentence": "Boats reach Greece."}
+    assert editor.post(change_url(project), right).status_code == 302
+    assert [link.place for link in project.place_links.all()] == [greece]
+    places = editor.get(reverse("admin:projects_place_changelist")).content.decode()
+    assert "Greece" in places and "GR" in places
