@@ -27,6 +27,8 @@ EXPECTED_ROWS = {
     "projects.funding": 3,
     "projects.partnership": 8,
     "projects.contextfigure": 9,
+    "projects.place": 8,
+    "projects.projectplace": 18,
 }
 CROBOWEB = "croboweb-cross-border-cooperation"
 OTHER_PROJECT = "eu-supports-border-management"
@@ -80,7 +82,7 @@ def position(data, model, **fields):
 # reload_catalogue ----------------------------------------------------------------------------------------------
 
 
-def test_reload_creates_the_43_catalogue_objects():
+def test_reload_creates_the_69_catalogue_objects():
     out = reload()
     assert "Catalogue reloaded: 69 created, 0 updated, 0 unchanged" in out
     assert rows() == EXPECTED_ROWS
