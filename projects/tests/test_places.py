@@ -258,8 +258,12 @@ def test_a_project_page_draws_only_its_own_places_on_its_map(client, catalogue):
     assert page.count('class="place-map__line"') == 1
 
 
-def test_the_list_page_has_no_map(client, catalogue):
-    assert "place-map" not in client.get(LIST).content.decode()
+def test_the_list_page_has_no_map_and_loads_no_map_stylesheet(client, catalogue):
+    page = client.get(LIST).content.decode()
+    assert "place-map" not in page and "map." not in page
+    assert re.search(
+        r'<link rel="stylesheet" href="/static/css/map\.[0-9a-f]+\.css">', client.get("/places/").content.decode()
+    )
 
 
 def test_the_map_of_a_place_no_country_is_shaded_for_draws_no_link(client, three_places):
