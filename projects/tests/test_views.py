@@ -631,9 +631,12 @@ def test_every_page_has_one_h1_a_main_region_and_says_it_is_in_english(client, c
 def test_pages_link_the_stylesheet_by_its_hashed_name(client, catalogue, url):
     html = client.get(url).content.decode()
     links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assert links == [settings.STATIC_URL + staticfiles_storage.stored_name("css/portal.css")]
-    assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", links[0])
-    assert (Path(settings.STATIC_ROOT) / links[0].removeprefix(settings.STATIC_URL)).is_file()
+    # The home page draws the map: its stylesheet comes after the portal's (the other pages have none).
+    expected = ["css/portal.css"] + (["css/map.css"] if url == HOME else [])
+    assert links == [settings.STATIC_URL + staticfiles_storage.stored_name(name) for name in expected]
+    for link in links:
+        assert re.fullmatch(r"/static/css/(portal|map)\.[0-9a-f]{12}\.css", link)
+        assert (Path(settings.STATIC_ROOT) / link.removeprefix(settings.STATIC_URL)).is_file()
 
 
 def test_the_server_error_page_stands_alone_with_one_h1_and_the_hashed_stylesheet():
