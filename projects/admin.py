@@ -27,7 +27,7 @@ from .admin_widgets import (
 # Every admin here restores one object at a time, never a whole revision (see projects.history).
 from .history import CatalogueVersionAdmin as VersionAdmin
 from .locking import CatalogueBusy, catalogue_write_lock, save_wait
-from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+from .models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Place, Project, ProjectPlace, Status
 from .templatetags.catalogue import grant
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
@@ -89,8 +89,31 @@ class ContextFigureInline(FactCardsInline):
         ("period_label", "period_label_sr_latn"),
         ("period_start", "period_start_precision", "period_end", "period_end_precision"),
         "place",
+        "places",
         "key",
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "places":
+            # A handful of places: checkboxes need no script.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ProjectPlaceInline(FactCardsInline):
+    """The places the text names, each with its sentence; the title is offered too, for a place only it names."""
+
+    model = ProjectPlace
+    autocomplete_fields = ["place"]
+    fields = ["place", "source_sentence"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.text:
+            formset.form.base_fields["source_sentence"].widget = SourceSentenceSelect(
+                sentences_of(obj.text) + [" ".join(obj.title.split())]
+            )
+        return formset
 
 
 class CatalogueAdminForm(forms.ModelForm):
@@ -273,8 +296,6 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
         if db_field.name == "areas":
             # A dozen areas: checkboxes need no script, and read better than a search box.
             kwargs["widget"] = forms.CheckboxSelectMultiple
-        if db_field.name == "places":
-            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField"})
         if db_field.name in ("editorial_note", "editorial_note_sr_latn"):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 50})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -289,7 +310,6 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
                     "start_sentence",
                     "duration_months",
                     "duration_sentence",
-                    "places",
                 ]
             },
         ),
@@ -297,7 +317,7 @@ class ProjectAdmin(CatalogueLockAdmin, VersionAdmin):
         (_("Editorial note"), {"fields": [("editorial_note", "editorial_note_sr_latn")]}),
         (_("Publication"), {"fields": ["is_published", ("created", "updated"), "edit_token"]}),
     ]
-    inlines = [FundingInline, PartnershipInline, ContextFigureInline]
+    inlines = [FundingInline, PartnershipInline, ContextFigureInline, ProjectPlaceInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -387,6 +407,14 @@ class AreaAdmin(NamedEntryAdmin):
     list_display = ["name", "name_sr_latn", "slug", "project_count"]
     search_fields = ["name", "name_sr_latn", "slug"]
     fields = BILINGUAL_NAME_AND_DESCRIPTION
+
+
+@admin.register(Place)
+class PlaceAdmin(NamedEntryAdmin):
+    list_display = ["name", "display_name", "kind", "iso_code", "project_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "display_name", "iso_code", "slug"]
+    fields = ["name", "slug", "kind", "iso_code", "display_name"]
 
 
 @admin.register(Status)

@@ -141,9 +141,20 @@ def figure_reading(figure):
     return " · ".join(str(part) for part in parts)
 
 
+def place_reading(link):
+    """ "FYRM (North Macedonia) · Country"."""
+    place = link.place
+    name = f"{place.name} ({place.display_name})" if place.display_name else place.name
+    return f"{name} · {place.get_kind_display()}"
+
+
 def reading(obj):
-    """The one-line reading of a grant, partnership or figure (projects.admin's inline cards)."""
-    for attribute, read in (("donor_id", funding_reading), ("partner_id", partnership_reading)):
+    """The one-line reading of a grant, partnership, figure or place (projects.admin's inline cards)."""
+    for attribute, read in (
+        ("donor_id", funding_reading),
+        ("partner_id", partnership_reading),
+        ("place_id", place_reading),
+    ):
         if hasattr(obj, attribute):
             return read(obj)
     return figure_reading(obj)

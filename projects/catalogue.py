@@ -15,8 +15,8 @@ still has that fingerprint is updated from the fixture; one that staff edited, u
 since (a change in the edit history, by a user, after the last load) keeps the staff version and is
 reported, unless the operator asks for `overwrite_staff_edits`. A change made straight in the database,
 with no trace in the edit history, is not a staff edit: the fixture puts it back, as it always did.
-Each top-level object written (a project with its grants, partnerships, figures and area links; each
-donor, area, status and partner) gets a revision of its own, so restoring one never reverts another.
+Each top-level object written (a project with its grants, partnerships, figures, place and area links;
+each donor, area, status, partner and place) gets a revision of its own, so restoring one never reverts another.
 """
 
 import hashlib
@@ -46,6 +46,7 @@ from .models import (
     LoadedFixtureState,
     Partnership,
     Project,
+    ProjectPlace,
     natural_key_fields,
 )
 from .synthetic import synthetic_condition
@@ -64,7 +65,7 @@ def catalogue_fields(model):
 
 
 # Rows that belong to a project: recorded in its revision, and taken down with it.
-PROJECT_ROWS = (Funding, Partnership, ContextFigure)
+PROJECT_ROWS = (Funding, Partnership, ContextFigure, ProjectPlace)
 LOAD_COMMENT = "Loaded from the fixtures by reload_catalogue."
 KEEP_COMMENT = "Staff version, kept in the history before reload_catalogue --overwrite-staff-edits replaced it."
 
@@ -526,7 +527,7 @@ def export_catalogue(stream):
         queryset = queryset.prefetch_related(*[f.name for f in fields if f.many_to_many])
         if references:  # select_related() with no names would follow every relation
             queryset = queryset.select_related(*references)
-        if model in (Funding, Partnership, ContextFigure):
+        if model in PROJECT_ROWS:
             queryset = queryset.order_by("project__slug", *natural_key_fields(model)[1:])
         else:
             queryset = queryset.order_by("slug")

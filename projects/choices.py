@@ -55,3 +55,12 @@ class FigureUnit(models.TextChoices):
     PEOPLE = "people", _("people")
     PEOPLE_PER_DAY = "people_per_day", _("people per day")
     CENTRES = "centres", _("centres")
+
+
+class PlaceKind(models.TextChoices):
+    """What kind of place a text names: "Greece" is a country, "the border with Bulgaria" a border."""
+
+    COUNTRY = "country", _("Country")
+    BORDER = "border", _("Border")
+    ROUTE = "route", _("Migration route")
+    REGION = "region", _("Region")

@@ -14,7 +14,7 @@ from .templatetags.catalogue import plain_number
 
 # Rows fetched per query (with their areas and grants prefetched per chunk).
 CHUNK_SIZE = 500
-# Multi-valued CSV cells (areas, donors, grants) join their values with this.
+# Multi-valued CSV cells (areas, donors, grants, places) join their values with this.
 LIST_SEPARATOR = "; "
 CSV_COLUMNS = [
     "slug",
@@ -33,6 +33,9 @@ CSV_COLUMNS = [
     "start_precision",
     "duration_months",
     "editorial_note",
+    "place_slugs",
+    "place_names",
+    "place_iso_codes",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +64,17 @@ def project_record(project, absolute_url):
         "duration_months": project.duration_months,
         # The catalogue's remark on a gap of the source, never part of the text; null when there is none.
         "editorial_note": project.editorial_note or None,
+        # The places the text names, under the text's names; today's name and the ISO 3166-1 code where there is one.
+        "places": [
+            {
+                "slug": link.place.slug,
+                "name": link.place.name,
+                "display_name": link.place.display_name or None,
+                "kind": link.place.kind,
+                "iso_code": link.place.iso_code or None,
+            }
+            for link in project.place_links.all()
+        ],
     }
 
 
@@ -99,6 +113,10 @@ def csv_row(record):
         record["start_precision"] or "",
         "" if record["duration_months"] is None else str(record["duration_months"]),
         csv_cell(record["editorial_note"] or ""),
+        joined(place["slug"] for place in record["places"]),
+        joined(place["name"] for place in record["places"]),
+        # Only the countries have one: the codes of the countries named, in the same order.
+        joined(place["iso_code"] for place in record["places"] if place["iso_code"]),
     ]
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, router
 
-from .models import Area, ContextFigure, Currency, Donor, Funding, Project, Status
+from .models import Area, ContextFigure, Currency, Donor, Funding, Place, Project, ProjectPlace, Status
 
 AreaLink = Project.areas.through
 
@@ -105,9 +105,16 @@ class FacetIndex:
         ):
             per_area[area_id].append(position[project_id])
 
+        per_place = defaultdict(list)
+        for project_id, place_id in (
+            ProjectPlace.objects.using(using).filter(project__is_published=True).values_list("project_id", "place_id")
+        ):
+            per_place[place_id].append(position[project_id])
+
         index.status_bits = {pk: bitset(found, size) for pk, found in per_status.items()}
         index.donor_bits = {pk: bitset(found, size) for pk, found in per_donor.items()}
         index.area_bits = {pk: bitset(found, size) for pk, found in per_area.items()}
+        index.place_bits = {pk: bitset(found, size) for pk, found in per_place.items()}
         index.currency_bits = {code: bitset(found, size) for code, found in per_currency.items()}
         index.currencies_in_use = in_use
         # Per currency: the stated amounts in order, and the position of each one's project (for amount bounds).
@@ -125,6 +132,8 @@ class FacetIndex:
         # Listed: used by a published project (ListedQuerySet.listed()), which is what a non-empty bitset says.
         index.donors = [row for row in rows(Donor.objects.order_by("name")) if row.pk in index.donor_bits]
         index.areas = [row for row in rows(Area.objects.order_by("name")) if row.pk in index.area_bits]
+        # Places are few and named by their label ("North Macedonia (the text says “FYRM”)"): kept as objects.
+        index.places = [place for place in Place.objects.using(using).order_by("name") if place.pk in index.place_bits]
         index.totals = [{"currency": code, "total": totals[code]} for code in sorted(totals)]
         # By donor name in the database's order (its collation), then currency, as the SQL ordered them.
         rank = {row.pk: number for number, row in enumerate(index.donors)}

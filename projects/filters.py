@@ -1,7 +1,7 @@
 """The public list's query parameters, parsed and validated by django-filter.
 
 Parameter names are a public contract (shared links depend on them):
-q, donor, area, status, currency, min_amount, max_amount, sort, page.
+q, donor, area, place, status, currency, min_amount, max_amount, sort, page.
 """
 
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .facets import facet_index_for
-from .models import Area, Currency, Donor, Funding, Status
+from .models import Area, Currency, Donor, Funding, Place, Status
 from .templatetags.catalogue import in_source_language, plain_number
 from .translation import own_words
 
@@ -49,7 +49,7 @@ def _search_hint():
 
 search_hint = lazy(_search_hint, SafeString)
 # The parameters that narrow the list (sort and page only order and slice it).
-FILTER_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount"]
+FILTER_PARAMETERS = ["q", "donor", "area", "place", "status", "currency", "min_amount", "max_amount"]
 
 # A text box with a decimal keypad (as GOV.UK advises) rather than type=number, which mangles bad input.
 AMOUNT_FIELD = {
@@ -107,6 +107,13 @@ class ProjectFilter(django_filters.FilterSet):
         method="filter_area",
         widget=forms.CheckboxSelectMultiple,
     )
+    place = django_filters.ModelMultipleChoiceFilter(
+        label=_("Place named in the text"),
+        queryset=Place.objects.listed().order_by("name"),
+        to_field_name="slug",
+        method="filter_place",
+        widget=forms.CheckboxSelectMultiple,
+    )
     status = django_filters.ModelChoiceFilter(
         label=_("Status"), queryset=Status.objects.all(), to_field_name="slug", empty_label=_("Any status")
     )
@@ -149,6 +156,7 @@ class ProjectFilter(django_filters.FilterSet):
         names = {}
         for field in ("donor", "area"):
             names[field] = {obj.slug: own_words(obj, "name") for obj in cleaned.get(field) or []}
+        names["place"] = {obj.slug: obj.label for obj in cleaned.get("place") or []}
         if cleaned.get("status"):
             names["status"] = {cleaned["status"].slug: own_words(cleaned["status"], "name")}
         active = []
@@ -187,7 +195,7 @@ class ProjectFilter(django_filters.FilterSet):
         search = " ".join((cleaned.get("q") or "").split())
         if search:
             pairs.append(("q", search))
-        for name in ("donor", "area"):
+        for name in ("donor", "area", "place"):
             pairs += [(name, slug) for slug in sorted({entry.slug for entry in cleaned.get(name) or []})]
         if cleaned.get("status"):
             pairs.append(("status", cleaned["status"].slug))
@@ -205,13 +213,13 @@ class ProjectFilter(django_filters.FilterSet):
         return urlencode(pairs)
 
     def facets(self):
-        """For donor, area, status and currency: every option, with how many projects it would list.
+        """For donor, area, place, status and currency: every option, with how many projects it would list.
 
         Each facet's counts apply every OTHER filter in force, never its own: a donor's count is how
         many of the projects the other filters keep that donor funds, so ticking a second donor (donors
         combine with "or") adds about that many. Counted on the facet index (projects.facets: one bitset
         per option, rebuilt once per catalogue generation), exactly as facets_in_sql() counts them.
-        Returns {"donor": [FacetOption, ...], "area": [...], "status": [...], "currency": [...]}.
+        Returns {"donor": [FacetOption, ...], "area": [...], "place": [...], "status": [...], "currency": [...]}.
         """
         index = self.facet_index()
         cleaned = self.cleaned_data
@@ -219,12 +227,12 @@ class ProjectFilter(django_filters.FilterSet):
         def chosen(name):
             return set(self.data.getlist(name)) if self.is_bound else set()
 
-        def options(facet, rows, bits):
+        def options(facet, rows, bits, label=lambda row: own_words(row, "name")):
             kept = self.kept_bits(leave_out=facet)
             return [
                 FacetOption(
                     row.slug,
-                    own_words(row, "name"),
+                    label(row),
                     (kept & bits.get(row.pk, 0)).bit_count(),
                     row.slug in chosen(facet),
                 )
@@ -240,6 +248,7 @@ class ProjectFilter(django_filters.FilterSet):
         return {
             "donor": options("donor", index.donors, index.donor_bits),
             "area": options("area", index.areas, index.area_bits),
+            "place": options("place", index.places, index.place_bits, lambda place: place.label),
             "status": options("status", index.statuses, index.status_bits),
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
@@ -272,6 +281,8 @@ class ProjectFilter(django_filters.FilterSet):
             kept &= index.any_of(index.donor_bits, [donor.pk for donor in cleaned["donor"]])
         if leave_out != "area" and cleaned.get("area"):
             kept &= index.any_of(index.area_bits, [area.pk for area in cleaned["area"]])
+        if leave_out != "place" and cleaned.get("place"):
+            kept &= index.any_of(index.place_bits, [place.pk for place in cleaned["place"]])
         if leave_out != "status" and cleaned.get("status"):
             kept &= index.status_bits.get(cleaned["status"].pk, 0)
         currency = None if leave_out == "currency" else cleaned.get("currency")
@@ -318,7 +329,8 @@ class ProjectFilter(django_filters.FilterSet):
         Each facet's counts apply every OTHER filter in force, never its own: a donor's count is how
         many of the projects the other filters keep that donor funds, so ticking a second donor (donors
         combine with "or") adds about that many. One grouped query per facet, whatever the catalogue's size
-        (the QuerySets' facet_counts()). Returns {"donor": [FacetOption, ...], "area": [...], "status": [...], "currency": [...]}.
+        (the QuerySets' facet_counts()).
+        Returns {"donor": [FacetOption, ...], "area": [...], "place": [...], "status": [...], "currency": [...]}.
         """
         cleaned = self.cleaned_data
 
@@ -335,15 +347,14 @@ class ProjectFilter(django_filters.FilterSet):
             kept_by_the_others("currency"), in_use=Funding.objects.published()
         )
 
-        def options(facet, rows):
-            return [
-                FacetOption(row.slug, own_words(row, "name"), row.project_count, row.slug in chosen(facet))
-                for row in rows
-            ]
+        def options(facet, rows, label=lambda row: own_words(row, "name")):
+            return [FacetOption(row.slug, label(row), row.project_count, row.slug in chosen(facet)) for row in rows]
 
         return {
             "donor": options("donor", Donor.objects.facet_counts(kept_by_the_others("donor"))),
             "area": options("area", Area.objects.facet_counts(kept_by_the_others("area"))),
+            # "North Macedonia (the text says “FYRM”)": today's name first where the text's is out of date.
+            "place": options("place", Place.objects.facet_counts(kept_by_the_others("place")), lambda row: row.label),
             "status": options("status", Status.objects.facet_counts(kept_by_the_others("status"))),
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
@@ -372,6 +383,9 @@ class ProjectFilter(django_filters.FilterSet):
 
     def filter_area(self, queryset, name, value):
         return queryset.in_areas(value) if value else queryset
+
+    def filter_place(self, queryset, name, value):
+        return queryset.in_places(value) if value else queryset
 
     def filter_funding(self, queryset, name, value):
         # Currency and the amount bounds are applied together, to one grant, in narrowed().

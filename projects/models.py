@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, Precision
+from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, PlaceKind, Precision
 from .querysets import (
     EARLIEST_DATE,
     NO_GRANT,
@@ -35,6 +35,7 @@ from .querysets import (
     NaturalKeyQuerySet,
     PartnerQuerySet,
     PartnershipQuerySet,
+    PlaceQuerySet,
     ProjectQuerySet,
     StatusQuerySet,
 )
@@ -208,6 +209,64 @@ class Partner(NamedEntry):
         verbose_name_plural = _("partners")
 
 
+# ISO 3166-1 alpha-2: two capital letters.
+ISO_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+class Place(NamedEntry):
+    """A place a project's text names, under the name the text gives it ("FYRM", "the border with Bulgaria").
+
+    Where the text's name is out of date, `display_name` gives today's, and pages show both:
+    "North Macedonia (the text says “FYRM”)". Only places the texts name; none is inferred.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PlaceKind.choices)
+    iso_code = models.CharField(
+        _("ISO 3166-1 code"),
+        max_length=2,
+        blank=True,
+        help_text=_("Countries only: the two-letter ISO 3166-1 code, e.g. “GR” for Greece."),
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only where the text's name is out of date: today's name, shown with the text's own."),
+    )
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta(NamedEntry.Meta):
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PlaceKind.values), name="place_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind=PlaceKind.COUNTRY) | Q(iso_code=""), name="place_iso_code_for_countries_only"
+            ),
+            models.UniqueConstraint(fields=["iso_code"], condition=~Q(iso_code=""), name="place_unique_iso_code"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("projects:place_detail", args=[self.slug])
+
+    @property
+    def label(self):
+        """The name to show: "Greece", or "North Macedonia (the text says “FYRM”)"."""
+        if self.display_name:
+            return _("%(name)s (the text says “%(text_name)s”)") % {"name": self.display_name, "text_name": self.name}
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.iso_code and not ISO_CODE.match(self.iso_code):
+            raise ValidationError({"iso_code": _("Enter two capital letters, e.g. “RS”.")})
+        if self.iso_code and self.kind != PlaceKind.COUNTRY:
+            raise ValidationError(
+                {"iso_code": _("Only a country has an ISO 3166-1 code. Clear it, or make the kind “Country”.")}
+            )
+
+
 class Project(Translated, NaturalKey, models.Model):
     """A project of the IOM Serbia office, with its source text kept verbatim."""
 
@@ -254,8 +313,8 @@ class Project(Translated, NaturalKey, models.Model):
         blank=True,
         help_text=_("The sentence of the project text that gives the duration, word for word."),
     )
-    places = models.CharField(
-        _("places"), max_length=300, blank=True, help_text=_("Countries or places the text names, separated by commas.")
+    places = models.ManyToManyField(
+        Place, through="ProjectPlace", related_name="projects", blank=True, verbose_name=_("places")
     )
     editorial_note = models.TextField(
         _("editorial note"),
@@ -381,10 +440,6 @@ class Project(Translated, NaturalKey, models.Model):
     @property
     def paragraphs(self):
         return [p.strip() for p in BLANK_LINE.split(self.text) if p.strip()]
-
-    @property
-    def place_list(self):
-        return [p.strip() for p in self.places.split(",") if p.strip()]
 
 
 class QuotedFact:
@@ -543,6 +598,13 @@ class ContextFigure(Translated, NaturalKey, QuotedFact, models.Model):
         _("period end precision"), max_length=11, choices=Precision.choices, default=Precision.MONTH
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
+    places = models.ManyToManyField(
+        Place,
+        blank=True,
+        related_name="figures",
+        verbose_name=_("places its sentence names"),
+        help_text=_("Only the places the figure's own sentence names."),
+    )
     source_sentence = models.TextField(
         _("source sentence"), help_text=_("The sentence of the project text that gives this figure, word for word.")
     )
@@ -623,6 +685,64 @@ class ContextFigure(Translated, NaturalKey, QuotedFact, models.Model):
         return self.value_high is not None and self.value_high != self.value_low
 
 
+class ProjectPlace(NaturalKey, QuotedFact, models.Model):
+    """A place a project's text names, with the sentence that names it.
+
+    The sentence is word for word from the text or, where only the title names the place (one project's
+    text never names Serbia; its title does), the title itself: the title is the source's words too.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="place_links", verbose_name=_("project")
+    )
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="project_links", verbose_name=_("place"))
+    source_sentence = models.TextField(
+        _("source sentence"),
+        help_text=_(
+            "The sentence of the project text that names this place, word for word; or the title, if only it does."
+        ),
+    )
+
+    objects = NaturalKeyQuerySet.as_manager()
+    natural_key_fields = ("project", "place")
+
+    class Meta:
+        ordering = ["place__name"]
+        verbose_name = _("project place")
+        verbose_name_plural = _("project places")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "place"], name="project_place_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.place} → {self.project}"
+
+    @property
+    def from_title(self):
+        """True when only the project's title names the place (its sentence is the title, not in the text)."""
+        return bool(self.source_sentence) and not quoted_in(self.source_sentence, self.project.text)
+
+    def unquoted_sentence_errors(self):
+        try:
+            title = self.project.title
+        except Project.DoesNotExist:
+            return {}
+        if self.source_sentence and quoted_in(self.source_sentence, title):
+            return {}
+        errors = super().unquoted_sentence_errors()
+        if errors:
+            return {
+                "source_sentence": _(
+                    "This sentence is neither in the project's text nor its title. Copy it word for word."
+                )
+            }
+        return errors
+
+    def clean(self):
+        if errors := self.unquoted_sentence_errors():
+            raise ValidationError(errors)
+
+
 class CatalogueGeneration(models.Model):  # noqa: DJ008 -- one row of bookkeeping, never shown
     """One row: a number bumped in the same transaction as every change to the catalogue.
 
@@ -672,7 +792,7 @@ class LoadedFixtureState(models.Model):
 # The catalogue's models in dependency order: a row may refer only to rows of models listed before its
 # own. The loader and the exports (projects.catalogue) write and read in this order, the signals
 # (projects.signals) watch these models, and the synthetic catalogue (projects.synthetic) fills them.
-CATALOGUE_MODELS = [Status, Area, Donor, Partner, Project, Funding, Partnership, ContextFigure]
+CATALOGUE_MODELS = [Status, Area, Donor, Partner, Place, Project, Funding, Partnership, ContextFigure, ProjectPlace]
 
 
 def natural_key_fields(model):

@@ -1,7 +1,7 @@
 """Where in a project's verbatim text each structured fact comes from.
 
-A grant, a partnership and a figure each keep the sentence they were drawn from (`source_sentence`), and a
-project the sentences that give its start date and its duration (`start_sentence`, `duration_sentence`).
+A grant, a partnership, a figure and a place link each keep the sentence they were drawn from (`source_sentence`),
+and a project the sentences that give its start date and its duration (`start_sentence`, `duration_sentence`).
 Here those sentences are found in the text, so the project page can mark them where they stand and
 link each fact to its words and back. Pure text work on rows already loaded: no queries.
 
@@ -42,7 +42,7 @@ def first_sentence(text, limit=OPENING_CHARACTERS):
 class Fact:
     """One fact of the page: where its card is (`anchor`), and the sentence it quotes."""
 
-    kind: str  # "grant", "partner", "figure", "start" or "duration": what the marked sentence says it backs
+    kind: str  # "grant", "partner", "start", "duration", "figure" or "place": what the marked sentence says it backs
     anchor: str  # the id of the fact's card or row on the page, e.g. "figure-arrivals-2015"
     sentence: str
     row: object = None  # the Funding, Partnership, ContextFigure or Project the template renders the fact from
@@ -65,7 +65,7 @@ def _folded_pattern(sentence):
 
 
 def facts_of(project):
-    """The project's quoted facts in page order (grants, partners, dates, figures), from its prefetched rows."""
+    """The project's quoted facts in page order (grants, partners, dates, figures, places), from its prefetched rows."""
     facts = []
     for funding in project.fundings.all():
         facts.append(Fact("grant", f"grant-{funding.donor.slug}", funding.source_sentence, funding))
@@ -77,6 +77,9 @@ def facts_of(project):
         facts.append(Fact("duration", "fact-duration", project.duration_sentence, project, "duration_source_id"))
     for figure in project.figures.all():
         facts.append(Fact("figure", f"figure-{figure.key}", figure.source_sentence, figure))
+    for link in project.place_links.all():
+        # A place only the title names has no sentence in the text to mark (ProjectPlace.from_title).
+        facts.append(Fact("place", f"place-{link.place.slug}", link.source_sentence, link))
     return facts
 
 

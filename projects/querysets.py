@@ -84,6 +84,11 @@ def _grants_with_donors(project_model):
     return Prefetch("fundings", queryset=grants)
 
 
+def _places_named(project_model):
+    links = rows_of(project_model, "place_links").objects.select_related("place").order_by("place__name")
+    return Prefetch("place_links", queryset=links)
+
+
 def search_terms(query):
     """'"border police" -asylum' -> (["border police"], ["asylum"]): what must and must not appear.
 
@@ -180,7 +185,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             self.published()
             .defer("search_vector")
             .select_related("status")
-            .prefetch_related("areas", _grants_with_donors(self.model))
+            .prefetch_related("areas", _grants_with_donors(self.model), _places_named(self.model))
         )
 
     def for_detail(self):
@@ -252,6 +257,11 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         """Projects funded by any of `donors` (an iterable of Donor)."""
         grants = rows_of(self.model, "fundings").objects.filter(project=OuterRef("pk"), donor__in=list(donors))
         return self.filter(Exists(grants))
+
+    def in_places(self, places):
+        """Projects whose text names any of `places`."""
+        links = rows_of(self.model, "place_links").objects.filter(project=OuterRef("pk"), place__in=list(places))
+        return self.filter(Exists(links))
 
     def in_areas(self, areas):
         """Projects in any of `areas`."""
@@ -374,6 +384,12 @@ class DonorQuerySet(ListedQuerySet):
 
 class PartnerQuerySet(ListedQuerySet):
     projects_lookup = "partnerships__project"
+
+
+class PlaceQuerySet(ListedQuerySet):
+    projects_lookup = "projects"
+    # One link per project and place (project_place_unique).
+    count_distinct = False
 
 
 class StatusQuerySet(NaturalKeyQuerySet):

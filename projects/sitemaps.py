@@ -8,7 +8,7 @@ all three and x-default (English) as alternates, with the BCP 47 tags the pages'
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Area, Donor, Project
+from .models import Area, Donor, Place, Project
 
 
 class LanguagesSitemap(Sitemap):
@@ -23,7 +23,7 @@ class PageSitemap(LanguagesSitemap):
     """The pages that are always there."""
 
     def items(self):
-        return ["projects:home", "projects:project_list", "projects:context"]
+        return ["projects:home", "projects:project_list", "projects:place_list", "projects:context"]
 
     def location(self, item):
         return reverse(item)
@@ -51,4 +51,17 @@ class AreaSitemap(LanguagesSitemap):
         return Area.objects.listed().order_by("slug")
 
 
-SITEMAPS = {"pages": PageSitemap, "projects": ProjectSitemap, "donors": DonorSitemap, "areas": AreaSitemap}
+class PlaceSitemap(Sitemap):
+    """Listed places only: the others' pages answer 404."""
+
+    def items(self):
+        return Place.objects.listed().order_by("slug")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "projects": ProjectSitemap,
+    "donors": DonorSitemap,
+    "areas": AreaSitemap,
+    "places": PlaceSitemap,
+}

@@ -39,6 +39,7 @@ def project_schema(project, absolute_url):
         # ISO 8601 at the precision the text gives: "2015", "2015-09" or "2015-09-01".
         length = {Precision.YEAR: 4, Precision.MONTH: 7, Precision.APPROXIMATE: 7}.get(project.start_precision, 10)
         schema["foundingDate"] = project.start_date.isoformat()[:length]
-    if project.place_list:
-        schema["areaServed"] = project.place_list
+    places = [link.place.display_name or link.place.name for link in project.place_links.all()]
+    if places:
+        schema["areaServed"] = places
     return schema

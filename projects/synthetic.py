@@ -205,7 +205,6 @@ class ProjectMaker:
             start_date=start,
             start_precision=Precision.MONTH,
             duration_months=duration,
-            places=f"{place}, Serbia",
             is_published=rng.random() < 0.95,
             created=self.now,
             updated=self.now,

@@ -17,6 +17,8 @@ urlpatterns = [
     path("donors/<slug:slug>/", views.DonorDetailView.as_view(), name="donor_detail"),
     path("areas/", views.AreaListView.as_view(), name="area_list"),
     path("areas/<slug:slug>/", views.AreaDetailView.as_view(), name="area_detail"),
+    path("places/", views.PlaceListView.as_view(), name="place_list"),
+    path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place_detail"),
     path("context/", views.ContextView.as_view(), name="context"),
 ]
 

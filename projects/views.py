@@ -20,7 +20,8 @@ from .charts import figures_timeline, funding_charts
 from .context_processors import language_tag
 from .facets import facet_index_for
 from .filters import ProjectFilter
-from .models import Area, ContextFigure, Donor, Funding, Project
+from .maps import place_map
+from .models import Area, ContextFigure, Donor, Funding, Place, Project
 from .structured_data import project_schema
 from .templatetags.catalogue import figure_with_unit, in_source_language
 
@@ -63,6 +64,7 @@ class HomeView(TemplateView):
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
             areas=areas,
+            place_map=place_map(list(Place.objects.listed().with_project_counts())),
             **kwargs,
         )
 
@@ -246,6 +248,16 @@ class ProjectDetailView(DetailView):
             has_source_marks=bool(marks),
             not_stated=not_stated_facts(project),
             changes=public_changes(project),
+            # The project's places, each counted over the whole catalogue (as the shading is everywhere).
+            place_map=place_map(
+                list(
+                    Place.objects.filter(
+                        pk__in=[link.place_id for link in project.place_links.all()]
+                    ).with_project_counts()
+                )
+            )
+            if project.place_links.all()
+            else None,
             **kwargs,
         )
 
@@ -310,6 +322,7 @@ def source_mark_title(mark):
         "figure": _("a figure"),
         "start": _("the start date"),
         "duration": _("the duration"),
+        "place": _("a place"),
     }
     named = list(dict.fromkeys(kinds[fact.kind] for fact in mark.facts))
     return _("Source of: %(facts)s") % {"facts": ", ".join(named)}
@@ -324,6 +337,9 @@ def source_fact_label(fact, number):
         "start": _("start date"),
         "duration": _("duration"),
     }
+    if fact.kind == "place":
+        # A sentence may name several places ("Serbia, FYRM and Greece"): each link is named for its place.
+        return fact.row.place.label
     if number is None:
         return kinds[fact.kind]
     if fact.kind == "figure":
@@ -343,7 +359,7 @@ def not_stated_facts(project):
         missing.append(_("start date"))
     if not project.duration_months:
         missing.append(_("duration"))
-    if not project.place_list:
+    if not project.place_links.all():
         missing.append(_("places"))
     return missing
 
@@ -431,6 +447,38 @@ class AreaDetailView(ListOfOneObjectView):
         context.update(
             projects=context["object_list"],
             totals=Funding.objects.filter(project__in=self.get_rows(self.object)).totals_by_currency(),
+        )
+        return context
+
+
+class PlaceListView(ListView):
+    """Every place the published projects' texts name, on the map and in a list, with how many projects name each."""
+
+    template_name = "projects/place_list.html"
+    context_object_name = "places"
+    queryset = Place.objects.listed().with_project_counts()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["place_map"] = place_map(list(context["places"]))
+        return context
+
+
+class PlaceDetailView(ListOfOneObjectView):
+    """One place: the projects whose texts name it and the figures whose sentences do, and where it is on the map."""
+
+    template_name = "projects/place_detail.html"
+    queryset = Place.objects.listed().with_project_counts()
+
+    def get_rows(self, place):
+        return Project.objects.for_listing().in_places([place])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            projects=context["object_list"],
+            figures=ContextFigure.objects.published().filter(places=self.object).select_related("project"),
+            place_map=place_map([self.object]),
         )
         return context
 

@@ -171,6 +171,20 @@ def source(text):
     return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, text)
 
 
+@register.filter
+def place_label(place):
+    """A place as pages name it: "Greece", or "North Macedonia (the text says “FYRM”)", the names marked as English."""
+    if not place.display_name:
+        return source(place.name)
+    return format_html(
+        escape(gettext("%(name)s (the text says “%(text_name)s”)"))
+        .replace("%(name)s", "{0}")
+        .replace("%(text_name)s", "{1}"),
+        source(place.display_name),
+        source(place.name),
+    )
+
+
 @register.simple_tag
 def source_lang(text=None):
     """` lang="en"` for an element that holds only catalogue text, on pages in another language.

@@ -3,7 +3,18 @@
 from decimal import Decimal
 from itertools import count
 
-from projects.models import Area, ContextFigure, Donor, Funding, Partner, Partnership, Project, Status
+from projects.models import (
+    Area,
+    ContextFigure,
+    Donor,
+    Funding,
+    Partner,
+    Partnership,
+    Place,
+    Project,
+    ProjectPlace,
+    Status,
+)
 
 _serial = count(1)
 
@@ -59,3 +70,15 @@ def make_figure(project, **fields):
     fields.setdefault("counts", "migrants passing through Serbia")
     fields.setdefault("source_sentence", project.text)
     return ContextFigure.objects.create(project=project, **fields)
+
+
+def make_place(name=None, kind="country", **fields):
+    name = name or f"Place {next(_serial)}"
+    return Place.objects.create(name=name, slug=fields.pop("slug", name.lower().replace(" ", "-")), kind=kind, **fields)
+
+
+def link_place(project, place, source_sentence=None):
+    """`project` names `place`: the link quotes the project's whole text unless told which sentence."""
+    return ProjectPlace.objects.create(
+        project=project, place=place, source_sentence=project.text if source_sentence is None else source_sentence
+    )

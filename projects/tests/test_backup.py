@@ -80,7 +80,7 @@ def test_a_backup_restored_into_an_empty_database_gives_back_the_catalogue_and_i
     assert export() == catalogue_before
     assert history() == history_before
     assert Project.objects.get(slug=EU_PROJECT).title == "EU support to border management (edited)"
-    assert Group.objects.get(name="Editors").permissions.count() == 32
+    assert Group.objects.get(name="Editors").permissions.count() == 40  # ten catalogue models, four permissions each
     assert User.objects.get(username="ana").check_password("a long editor password 1")
 
 

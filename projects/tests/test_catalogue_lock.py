@@ -112,7 +112,7 @@ def test_a_donor_changed_outside_the_admin_after_the_form_was_opened_refuses_the
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_save_while_the_lock_is_held_gets_its_form_back_with_everything_typed_and_saves_nothing(settings):
     settings.CATALOGUE_SAVE_LOCK_WAIT = 0.5
-    project = make_project("Border help", places="Serbia")
+    project = make_project("Border help")
     donor = make_donor("Swiss Agency")
     ana = signed_in(make_editor("ana"))
     form = open_form(ana, change_url(project))

@@ -27,6 +27,8 @@ EXPECTED_ROWS = {
     "projects.funding": 3,
     "projects.partnership": 8,
     "projects.contextfigure": 9,
+    "projects.place": 8,
+    "projects.projectplace": 18,
 }
 CROBOWEB = "croboweb-cross-border-cooperation"
 OTHER_PROJECT = "eu-supports-border-management"
@@ -80,9 +82,9 @@ def position(data, model, **fields):
 # reload_catalogue ----------------------------------------------------------------------------------------------
 
 
-def test_reload_creates_the_43_catalogue_objects():
+def test_reload_creates_the_69_catalogue_objects():
     out = reload()
-    assert "Catalogue reloaded: 43 created, 0 updated, 0 unchanged" in out
+    assert "Catalogue reloaded: 69 created, 0 updated, 0 unchanged" in out
     assert rows() == EXPECTED_ROWS
 
 
@@ -90,7 +92,7 @@ def test_a_second_reload_creates_and_updates_nothing():
     reload()
     before = snapshot()
     out = reload()
-    assert "0 created, 0 updated, 43 unchanged" in out
+    assert "0 created, 0 updated, 69 unchanged" in out
     assert snapshot() == before
 
 
@@ -98,7 +100,7 @@ def test_reload_puts_back_a_field_edited_in_the_database():
     reload()
     Project.objects.filter(slug=CROBOWEB).update(title="Edited title")
     out = reload()
-    assert "0 created, 1 updated, 42 unchanged" in out
+    assert "0 created, 1 updated, 68 unchanged" in out
     assert Project.objects.get(slug=CROBOWEB).title == CROBOWEB_TITLE
 
 
@@ -119,7 +121,7 @@ def test_reload_loads_the_relations_by_slug():
 
 def test_dry_run_counts_what_it_would_do_and_writes_nothing():
     out = reload(dry_run=True)
-    assert "43 created, 0 updated, 0 unchanged (dry run: nothing was written)" in out
+    assert "69 created, 0 updated, 0 unchanged (dry run: nothing was written)" in out
     assert set(rows().values()) == {0}
 
 
@@ -127,7 +129,7 @@ def test_dry_run_on_a_loaded_catalogue_leaves_an_edit_in_place():
     reload()
     Project.objects.filter(slug=CROBOWEB).update(title="Edited title")
     out = reload(dry_run=True)
-    assert "0 created, 1 updated, 42 unchanged (dry run" in out
+    assert "0 created, 1 updated, 68 unchanged (dry run" in out
     assert Project.objects.get(slug=CROBOWEB).title == "Edited title"
 
 
@@ -142,7 +144,7 @@ def test_reload_leaves_entries_staff_created_alone():
 
     out = reload()
 
-    assert "0 created, 0 updated, 43 unchanged" in out
+    assert "0 created, 0 updated, 69 unchanged" in out
     assert snapshot() == before
     assert Project.objects.get(slug="staff-project").text == "Written by staff."
     assert Funding.objects.filter(project=croboweb, donor=staff_donor, amount="99").exists()
@@ -164,7 +166,7 @@ def test_a_reload_that_changes_a_grant_marks_its_project_updated(tmp_path):
     changed = tmp_path / "catalogue.json"
     changed.write_text(json.dumps(data), encoding="utf-8")
 
-    assert "0 created, 1 updated, 42 unchanged" in reload(changed)
+    assert "0 created, 1 updated, 68 unchanged" in reload(changed)
 
     after = dict(Project.objects.values_list("slug", "updated"))
     assert after[CROBOWEB] > before[CROBOWEB]
@@ -495,7 +497,7 @@ def test_every_problem_of_a_broken_fixture_is_reported_at_once(tmp_path):
 def export(tmp_path, name="export.json"):
     path = tmp_path / name
     _, err = run("export_catalogue", output=str(path))
-    assert f"Exported 43 objects to {path}." in err
+    assert f"Exported 69 objects to {path}." in err
     return path
 
 
@@ -508,7 +510,7 @@ def test_export_says_how_many_objects_it_wrote(tmp_path):
     reload()
     path = tmp_path / "export.json"
     _, err = run("export_catalogue", output=str(path))
-    assert err.strip() == f"Exported 43 objects to {path}."
+    assert err.strip() == f"Exported 69 objects to {path}."
 
 
 def test_export_to_standard_output_writes_the_fixture(capsys):
@@ -530,7 +532,7 @@ def test_export_then_reload_changes_nothing(tmp_path):
     path = export(tmp_path)
     before = snapshot()
     out = reload(path)
-    assert "0 created, 0 updated, 43 unchanged" in out
+    assert "0 created, 0 updated, 69 unchanged" in out
     assert snapshot() == before
 
 
@@ -562,7 +564,7 @@ def test_an_edit_made_in_the_database_shows_in_the_export_and_survives_a_reload_
 
     out = reload(path)
 
-    assert "43 created, 0 updated, 0 unchanged" in out
+    assert "69 created, 0 updated, 0 unchanged" in out
     project = Project.objects.get(slug=CROBOWEB)
     assert project.title == "Strengthening Cross-Border Cooperation (edited)"
     assert project.is_published is False
@@ -591,4 +593,4 @@ def test_loaddata_over_a_reloaded_catalogue_does_not_duplicate_rows():
     reload()
     call_command("loaddata", str(CATALOGUE), verbosity=0)
     assert rows() == EXPECTED_ROWS
-    assert "0 created, 0 updated, 43 unchanged" in reload()
+    assert "0 created, 0 updated, 69 unchanged" in reload()

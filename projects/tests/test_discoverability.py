@@ -61,7 +61,8 @@ def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and
         assert f"http://testserver/sr{project.get_absolute_url()}" in locations
     assert "http://testserver/donors/inl-us-state-department/" in locations
     assert "http://testserver/sr-latn/areas/community-support/" in locations
-    assert len(locations) == (3 + 7 + 3 + 6) * 3
+    assert "http://testserver/sr/places/greece/" in locations
+    assert len(locations) == (4 + 7 + 3 + 6 + 8) * 3  # pages, projects, donors, areas, places
 
 
 def test_every_sitemap_entry_names_its_page_in_every_language_and_english_as_the_default(client, catalogue):
@@ -191,7 +192,13 @@ def test_a_project_page_describes_the_project_in_schema_org_json_ld(client, cata
     ]
     assert data["funding"][0]["amount"] == {"@type": "MonetaryAmount", "currency": "USD", "value": "650000.00"}
     assert data["keywords"] == ["Border management", "Counter-smuggling and trafficking"]
-    assert data["areaServed"] == ["Serbia", "FYRM", "Greece"]
+    assert data["areaServed"] == [
+        "Eastern Mediterranean route",
+        "North Macedonia",
+        "Greece",
+        "Serbia",
+        "Western Balkan route",
+    ]
 
 
 def test_json_ld_gives_a_start_date_at_the_precision_the_text_gives(client, catalogue):

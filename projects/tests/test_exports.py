@@ -82,6 +82,9 @@ def test_the_csv_export_has_one_row_per_project_with_codes_beside_labels(client,
         "start_precision": croboweb["start_precision"],
         "duration_months": "12",
         "editorial_note": "",
+        "place_slugs": "eastern-mediterranean-route; fyrm; greece; serbia; western-balkan-route",
+        "place_names": "Eastern Mediterranean route; FYRM; Greece; Serbia; Western Balkan route",
+        "place_iso_codes": "MK; GR; RS",
     }
     increasing = rows["increasing-capacities-irregular-migration"]
     assert (increasing["start_date"], increasing["start_precision"]) == ("2015-09-01", "month")
@@ -266,13 +269,13 @@ def test_an_export_makes_the_same_queries_whatever_the_number_of_projects(
     """Guards against N+1 in the exports: rows come in chunks with their areas and grants prefetched per chunk.
 
     1 + 3: the catalogue generation (the page cache asks before it sees the export is streamed), then
-    the projects, their areas, their grants with donors (one chunk; a chunk is 500 projects).
+    the projects, their areas, their grants with donors, their places (one chunk; a chunk is 500 projects).
     """
     donor, area = make_donor(), make_area()
     for number in range(size):
         project = make_project(areas=[area], start_date=datetime.date(2015, 1 + number % 12, 1))
         make_funding(project, donor)
-    with django_assert_num_queries(1 + 3):
+    with django_assert_num_queries(1 + 4):
         response = client.get(export)
         text = body(response)
     assert text.count("/projects/project-") == size

@@ -230,7 +230,13 @@ def test_inl_gave_usd_650000_for_twelve_months_in_serbia_fyrm_and_greece(catalog
     assert funding.donor.name == "International Narcotics and Law Enforcement Affairs, US State Department"
     assert (funding.amount, funding.currency) == (Decimal("650000"), "USD")
     assert project.duration_months == 12
-    assert project.place_list == ["Serbia", "FYRM", "Greece"]
+    assert [link.place.name for link in project.place_links.order_by("place__name")] == [
+        "Eastern Mediterranean route",
+        "FYRM",
+        "Greece",
+        "Serbia",
+        "Western Balkan route",
+    ]
     assert "This one year project" in project.text
 
 
@@ -241,7 +247,9 @@ def test_the_european_union_gave_eur_1000000_implemented_by_iom_at_the_border_wi
     assert (funding.amount, funding.currency) == (Decimal("1000000"), "EUR")
     implementer = project.partnerships.get(role="implementer")
     assert implementer.partner.name == "International Organization for Migration"
-    assert "border with Bulgaria" in project.places
+    assert project.place_links.get(place__slug="border-with-bulgaria").source_sentence.endswith(
+        "at the border with Bulgaria."
+    )
     assert "at the border with Bulgaria" in project.text
 
 

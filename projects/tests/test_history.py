@@ -15,7 +15,7 @@ from django.urls import reverse
 from reversion.models import Revision, Version
 
 from projects.catalogue import export_catalogue
-from projects.models import Area, ContextFigure, Donor, Funding, LoadedFixtureState, Partner, Project, Status
+from projects.models import Area, ContextFigure, Donor, Funding, LoadedFixtureState, Partner, Place, Project, Status
 
 from .support.admin import change_url, make_editor, open_form, signed_in
 
@@ -137,7 +137,7 @@ def test_a_restore_from_a_revision_holding_the_whole_catalogue_still_changes_one
             for obj in model.objects.all():
                 reversion.add_to_revision(obj)
     whole = Revision.objects.order_by("-pk").first()
-    assert whole.version_set.count() == 43
+    assert whole.version_set.count() == 43 + 18  # and the projects' 18 place links, which they follow
     ana, boris = make_editor("ana"), make_editor("boris")
     open_communities = Project.objects.get(slug=OPEN_COMMUNITIES)
     retitle_and_add_figure(signed_in(ana), open_communities, "Open Communities (edited by Ana)")
@@ -195,7 +195,7 @@ def test_the_restore_page_says_what_it_will_change_and_the_restore_can_be_undone
 
 def test_reload_records_one_revision_per_top_level_object(catalogue):
     revisions = Revision.objects.filter(comment__startswith="Loaded from the fixtures")
-    tops = sum(model.objects.count() for model in (Status, Area, Donor, Partner, Project))
+    tops = sum(model.objects.count() for model in (Status, Area, Donor, Partner, Place, Project))
     assert revisions.count() == tops
     for revision in revisions:
         versions = list(revision.version_set.all())
@@ -218,12 +218,14 @@ def test_a_project_unpublished_in_the_admin_stays_unpublished_after_a_reload_and
     assert status == 3
     assert f'projects.project ["{CROBOWEB}"]: unpublished by Ana on' in out
     assert "is_published" in out
-    assert "0 created, 0 updated, 42 unchanged, 1 kept staff edit (43 fixture objects)" in out
+    assert "0 created, 0 updated, 68 unchanged, 1 kept staff edit (69 fixture objects)" in out
 
 
 def test_a_project_deleted_in_the_admin_stays_deleted_with_its_rows_after_a_reload_and_is_reported(catalogue):
     project = Project.objects.get(slug=CROBOWEB)
-    rows = project.fundings.count() + project.partnerships.count() + project.figures.count()
+    rows = (
+        project.fundings.count() + project.partnerships.count() + project.figures.count() + project.place_links.count()
+    )
     client = signed_in(make_editor("ana"))
     assert client.post(reverse("admin:projects_project_delete", args=[project.pk]), {"post": "yes"}).status_code == 302
 
@@ -292,7 +294,7 @@ def test_a_project_nobody_touched_still_updates_from_a_changed_fixture(catalogue
 
     assert Project.objects.get(slug=CROBOWEB).title == "Croboweb, corrected in the fixtures"
     assert Project.objects.get(slug=EU_PROJECT).title == "Edited by Ana"
-    assert "0 created, 1 updated, 41 unchanged, 1 kept staff edit (43 fixture objects)" in out
+    assert "0 created, 1 updated, 67 unchanged, 1 kept staff edit (69 fixture objects)" in out
     assert status == 3
     # The reload's own write is a version of Croboweb alone.
     latest = Version.objects.get_for_object(Project.objects.get(slug=CROBOWEB)).first()
@@ -310,10 +312,10 @@ def test_the_first_reload_after_the_upgrade_takes_equal_objects_as_its_base_and_
 
     out, status = reload()
 
-    assert "0 created, 1 updated, 41 unchanged, 1 kept staff edit" in out and status == 3
+    assert "0 created, 1 updated, 67 unchanged, 1 kept staff edit" in out and status == 3
     assert Project.objects.get(slug=EU_PROJECT).title == "Edited by Ana"
     assert Project.objects.get(slug=CROBOWEB).title != "Changed in the database"
-    assert LoadedFixtureState.objects.count() == 42  # every object but the kept one has its base again
+    assert LoadedFixtureState.objects.count() == 68  # every object but the kept one has its base again
 
 
 def test_a_figure_staff_deleted_from_a_project_form_is_not_recreated(catalogue):

@@ -67,6 +67,17 @@ PUBLIC_PAGES = [
     "/sr-latn/areas/asylum-and-reception/",
     "/sr-latn/context/",
     "/sr-latn/projects/no-such-project/",
+    # Issue 13: the places, their map and the place filter.
+    "/places/",
+    "/places/serbia/",
+    "/places/fyrm/",
+    "/places/western-balkan-route/",
+    "/places/western-europe/",
+    "/projects/?place=greece&place=serbia",
+    "/sr-latn/places/",
+    "/sr-latn/places/fyrm/",
+    "/sr-latn/places/border-with-bulgaria/",
+    "/sr-latn/projects/?place=fyrm",
 ]
 # The Cyrillic interface: every Serbian page above again under /sr/.
 PUBLIC_PAGES += list(

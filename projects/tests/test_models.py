@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from projects.models import ContextFigure, Funding, Project
+from projects.models import ContextFigure, Funding, Place, Project, ProjectPlace
 
 from .factories import (
     make_area,
@@ -16,6 +16,7 @@ from .factories import (
     make_funding,
     make_partner,
     make_partnership,
+    make_place,
     make_project,
     make_status,
 )
@@ -329,6 +330,29 @@ def test_a_text_without_blank_lines_is_one_paragraph():
     assert project.paragraphs == ["One paragraph.\nSame paragraph."]
 
 
-def test_place_list_splits_places_on_commas_and_drops_blanks():
-    project = make_project(places="Serbia, FYRM,, Greece ,")
-    assert project.place_list == ["Serbia", "FYRM", "Greece"]
+def test_a_place_link_quotes_a_sentence_of_the_text_or_the_title_and_nothing_else():
+    project = make_project("Help in the Republic of Serbia", text="Migrants cross Greece. They rest.")
+    greece = make_place("Greece", iso_code="GR")
+    serbia = make_place("Serbia", iso_code="RS")
+    ProjectPlace(project=project, place=greece, source_sentence="Migrants cross Greece.").full_clean()
+    title_only = ProjectPlace(project=project, place=serbia, source_sentence="Help in the Republic of Serbia")
+    title_only.full_clean()
+    assert title_only.from_title
+    with pytest.raises(ValidationError) as error:
+        ProjectPlace(project=project, place=serbia, source_sentence="Migrants cross Serbia.").full_clean()
+    assert "neither in the project's text nor its title" in str(error.value)
+
+
+def test_only_a_country_has_an_iso_code_and_it_is_two_capital_letters():
+    with pytest.raises(ValidationError):
+        Place(name="Western Europe", slug="western-europe", kind="region", iso_code="EU").full_clean()
+    with pytest.raises(ValidationError):
+        Place(name="Greece", slug="greece", kind="country", iso_code="gr").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Place.objects.create(name="Western Europe", slug="western-europe", kind="region", iso_code="EU")
+
+
+def test_a_place_with_an_out_of_date_name_shows_todays_with_the_texts():
+    place = make_place("FYRM", iso_code="MK", display_name="North Macedonia")
+    assert place.label == "North Macedonia (the text says “FYRM”)"
+    assert make_place("Greece", iso_code="GR").label == "Greece"

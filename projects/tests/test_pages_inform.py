@@ -192,7 +192,7 @@ def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
     assert link and f'id="{link[2]}"' in page
     # Its sentence also gives the grant and the start date: one mark, then a link to each of its facts.
     mark = re.search(
-        rf'<span class="source-mark" id="[^"]+" title="Source of: a grant, a partner, the start date">'
+        rf'<span class="source-mark" id="[^"]+" title="Source of: a grant, a partner, the start date, a place">'
         rf'(?:<span id="[^"]+"></span>)*?<span id="{link[2]}"></span>',
         page,
     )
@@ -202,6 +202,7 @@ def test_a_partner_links_to_the_sentence_that_names_it(client, catalogue):
         "grant-iom-international-development-fund",
         f"partner-{link[1]}",
         "fact-start",
+        "place-serbia",
     ]
 
 
@@ -244,7 +245,7 @@ def test_changes_to_this_entry_say_what_changed_in_public_words_and_name_no_one(
 
 @pytest.mark.django_db
 def test_a_project_without_figures_or_grants_says_what_is_not_stated_on_one_line(client):
-    project = make_project("Silent Project", places="")
+    project = make_project("Silent Project")
     make_partnership(project)
     page = client.get(project.get_absolute_url()).content.decode()
     (line,) = re.findall(r'<p class="not-stated-line">(.*?)</p>', page, flags=re.S)

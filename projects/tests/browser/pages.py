@@ -40,6 +40,9 @@ PUBLIC_PAGES = [
     PublicPage("areas", "/areas/"),
     *(PublicPage(f"area {slug}", f"/areas/{slug}/") for slug in _published_slugs("projects.area")),
     PublicPage("migration context", "/context/"),
+    PublicPage("places", "/places/"),
+    *(PublicPage(f"place {slug}", f"/places/{slug}/") for slug in _published_slugs("projects.place")),
+    PublicPage("project list filtered by place", "/projects/?place=greece&place=serbia"),
     PublicPage("page not found", "/projects/no-such-project/", status=404),
 ]
 # Every page again in Serbian, in each script: /sr-latn/ (Latin) and /sr/ (Cyrillic) before the same path.

@@ -267,3 +267,24 @@ def test_a_visitor_switches_to_serbian_and_back_on_the_same_filtered_page(page):
         "Текстови пројеката, наслови и називи су на енглеском језику, као у извору."
     )
     assert [slug for slug, _ in shown_projects(page)] == ["eu-supports-border-management"]
+
+
+def test_a_keyboard_user_tabs_to_a_country_on_the_map_and_follows_it_to_the_filtered_list(page):
+    page.goto("/places/")
+    greece = page.get_by_role("link", name="Greece: 1 project")
+    expect(greece).to_have_count(1)
+    # Tab from the top of the page until the map's Greece has the focus: no script, only the keyboard.
+    for _step in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Greece: 1 project":
+            break
+    else:
+        raise AssertionError("Greece on the map is never reached with Tab")
+    # The focus is visible: the focused country is drawn with a thick black edge.
+    focused = page.locator("a.place-map__link:focus-visible path")
+    expect(focused).to_have_count(1)
+    assert float(focused.evaluate("element => getComputedStyle(element).strokeWidth").rstrip("px")) >= 5
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/projects/\?place=greece$"))
+    expect(results(page)).to_have_text([CROBOWEB])
+    expect(page.locator(".results__count")).to_have_text("1 project matches your filters")

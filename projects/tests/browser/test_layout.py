@@ -12,9 +12,13 @@ def test_the_stylesheet_loads_and_applies(page):
     stylesheets = []
     page.on("response", lambda response: stylesheets.append(response) if response.url.endswith(".css") else None)
     page.goto("/")
-    assert [response.status for response in stylesheets] == [200]
+    # The portal's stylesheet, and the map's (the home page draws the map).
+    assert [response.status for response in stylesheets] == [200, 200]
     # The header's IOM blue (#0033a0) comes from static/css/portal.css and nowhere else.
     assert page.locator(".site-header").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(0, 51, 160)"
+    # Serbia, named by seven projects, in the map's darkest shade, from static/css/map.css.
+    serbia = page.get_by_role("link", name="Serbia: 7 projects").locator("path")
+    assert serbia.evaluate("el => getComputedStyle(el).fill") == "rgb(0, 51, 160)"
 
 
 def test_no_public_page_scrolls_sideways_on_a_phone(new_page):
