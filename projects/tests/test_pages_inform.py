@@ -12,6 +12,7 @@ from django.urls import reverse
 from projects.models import Project
 
 from .factories import make_figure, make_funding, make_partnership, make_project
+from .support.html import source_marks
 
 LIST = reverse("projects:project_list")
 
@@ -95,12 +96,10 @@ def test_the_text_stays_verbatim_and_marks_each_figures_sentence_linked_both_way
         assert f'href="#source-figure-{figure.key}"' in card[1]
         # The sentence is marked: the mark's id, or an anchor inside the mark, is the figure's.
         assert re.search(rf'id="source-figure-{figure.key}"', prose)
-    marks = re.findall(r'<a class="source-mark" id="([^"]+)" href="#([^"]+)"[^>]*>(.*?)</a>', prose, flags=re.S)
-    by_id = {source_id: (target, visible(words)) for source_id, target, words in marks}
     passed = project.figures.get(value_low=700000)
-    target, words = by_id[f"source-figure-{passed.key}"]
-    assert target == f"figure-{passed.key}"
-    assert words == " ".join(passed.source_sentence.split())
+    (mark,) = [mark for mark in source_marks(prose) if f"source-figure-{passed.key}" in mark["ids"]]
+    assert f"figure-{passed.key}" in mark["targets"]
+    assert mark["words"] == " ".join(passed.source_sentence.split())
 
 
 def test_a_sentence_that_backs_two_facts_is_marked_once_and_links_to_each_fact(client, db):
@@ -128,9 +127,9 @@ def test_two_figures_of_one_sentence_are_told_apart_by_what_they_say(client, cat
         reverse("projects:project_detail", args=["information-management-communication-and-planning"])
     ).content.decode()
     sentence = "In January 2017 there are some 4,000 migrants accommodated in 18 asylum and reception centres."
-    mark = re.search(r'<span class="source-mark"[^>]*>(.*?)</span><sup class="source-refs"[^>]*>(.*?)</sup>', page)
-    assert visible(mark[1]) == sentence
-    assert [visible(link) for link in re.findall(r"<a [^>]+>(.*?)</a>", mark[2])] == ["18 centres", "some 4,000 people"]
+    (mark,) = [mark for mark in source_marks(page) if mark["words"] == sentence]
+    refs = REFERENCES.search(page, page.index(f'id="{mark["id"]}"'))[1]
+    assert [visible(link) for link in re.findall(r"<a [^>]+>(.*?)</a>", refs)] == ["18 centres", "some 4,000 people"]
 
 
 def test_the_start_date_and_duration_link_to_the_sentences_that_give_them_and_back(client, catalogue):

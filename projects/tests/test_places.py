@@ -14,7 +14,7 @@ from django.utils import translation
 from projects.models import Place, Project
 
 from .factories import link_place, make_area, make_figure, make_place, make_project
-from .support.html import facet_choices, listed_titles
+from .support.html import facet_choices, listed_titles, source_marks
 
 pytestmark = pytest.mark.django_db
 
@@ -282,20 +282,15 @@ def test_a_place_links_to_the_sentence_that_names_it_and_the_sentence_back_to_a_
     ).content.decode()
     item = re.search(r'<li id="place-western-europe">(.*?)</li>', page, flags=re.S)[1]
     target = re.search(r'<a href="#(source-place-western-europe)"', item)[1]
-    # The mark (or an anchor inside it) carries the place's id, and the mark is a link to a fact of its sentence.
-    mark = re.search(
-        r'<a class="source-mark" id="([^"]+)" href="#([^"]+)" title="([^"]+)">(?:<span id="[^"]+"></span>)*', page
-    )
-    assert f'id="{target}"' in page
-    marks = re.findall(
-        r'<a class="source-mark" id="([^"]+)" href="#([^"]+)" title="([^"]+)">(.*?)</a>', page, flags=re.S
-    )
-    holding = [m for m in marks if m[0] == target or f'id="{target}"' in m[3]]
-    assert len(holding) == 1 and mark
-    source_id, back_to, title, words = holding[0]
-    assert "a place" in title
-    assert f'id="{back_to}"' in page
-    assert "on their way to Western Europe" in text_of(words)
+    # The mark (or an anchor inside it) carries the place's id, and the mark links to the facts of its sentence.
+    holding = [mark for mark in source_marks(page) if target in mark["ids"]]
+    assert len(holding) == 1
+    mark = holding[0]
+    assert "a place" in mark["title"]
+    assert "place-western-europe" in mark["targets"]
+    for back_to in mark["targets"]:
+        assert f'id="{back_to}"' in page
+    assert "on their way to Western Europe" in mark["words"]
 
 
 def test_a_sentence_naming_a_place_alone_is_marked_and_leads_back_to_the_place(client, db):

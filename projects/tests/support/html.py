@@ -2,6 +2,7 @@
 a page's text and its <dt>/<dd> facts, its links, the filter form's choices, the SVG charts, and a form's
 fields as a browser would post them. Standard library only (html.parser), as forgiving as a browser."""
 
+from html import unescape
 import re
 from html.parser import HTMLParser
 
@@ -88,6 +89,31 @@ def prose_text(response):
     parser = TextParser()
     parser.feed(re.sub(r'<sup class="source-refs"[^>]*>.*?</sup>', "", prose, flags=re.S))
     return " ".join("".join(parser.parts).split())
+
+
+# A marked sentence of a project's text: a link to its one fact, or a span followed by a link to each of its facts.
+SOURCE_MARK = re.compile(
+    r'<a class="source-mark" id="(?P<id>[^"]+)" href="#(?P<target>[^"]+)" title="(?P<title>[^"]*)">(?P<inner>.*?)</a>'
+    r'|<span class="source-mark" id="(?P<span_id>[^"]+)" title="(?P<span_title>[^"]*)">(?P<span_inner>.*?)</span>'
+    r'<sup class="source-refs"[^>]*>(?P<refs>.*?)</sup>',
+    flags=re.S,
+)
+
+
+def source_marks(page):
+    """Every marked sentence of a project page, in text order: {"id", "ids" (its own and the anchors inside it),
+    "title", "words" (the text's words, tags removed), "targets" (the facts it links to, in order)}."""
+    marks = []
+    for match in SOURCE_MARK.finditer(page):
+        if match["id"]:
+            own, title, inner, targets = match["id"], match["title"], match["inner"], [match["target"]]
+        else:
+            own, title, inner = match["span_id"], match["span_title"], match["span_inner"]
+            targets = re.findall(r'href="#([^"]+)"', match["refs"])
+        ids = [own, *re.findall(r'<span id="([^"]+)"></span>', inner)]
+        words = " ".join(unescape(re.sub(r"<[^>]+>", "", inner)).split())
+        marks.append({"id": own, "ids": ids, "title": title, "words": words, "targets": targets})
+    return marks
 
 
 def summary(response):
