@@ -2,8 +2,8 @@
 a page's text and its <dt>/<dd> facts, its links, the filter form's choices, the SVG charts, and a form's
 fields as a browser would post them. Standard library only (html.parser), as forgiving as a browser."""
 
-from html import unescape
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
