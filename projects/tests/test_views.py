@@ -494,9 +494,9 @@ SIZES = [3, 30]
 # Every public page first reads the catalogue generation its cache key holds (projects.caching).
 PAGE_CACHE = 1
 # The facet index (projects.facets) is built once per catalogue generation in each process, on the first
-# request that needs it: published projects, their grants, their area links, the published figures' count,
-# statuses, donors, areas. Later requests of the same generation read none of these.
-FACET_INDEX = 7
+# request that needs it: published projects, their grants, their area links, their place links, the published
+# figures' count, statuses, donors, areas, places. Later requests of the same generation read none of these.
+FACET_INDEX = 9
 
 
 def warm_facet_index(client):
@@ -509,15 +509,16 @@ def warm_facet_index(client):
 def test_project_list_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
     """Guards against N+1 on the list: donors, areas and status of each row come prefetched.
 
-    3: the page, its areas, its grants with donors. The total and every facet's counts and options come from
-    the facet index (projects.facets): FACET_INDEX queries on the first request after a change, none after.
+    4: the page, its areas, its grants with donors, its places. The total and every facet's counts and options
+    come from the facet index (projects.facets): FACET_INDEX queries on the first request after a change, none
+    after.
     """
     build_catalogue(size)
-    with django_assert_num_queries(PAGE_CACHE + FACET_INDEX + 3):
+    with django_assert_num_queries(PAGE_CACHE + FACET_INDEX + 4):
         response = client.get(LIST)
     assert response.status_code == 200
     cache.clear()  # the page itself, not the index
-    with django_assert_num_queries(PAGE_CACHE + 3):
+    with django_assert_num_queries(PAGE_CACHE + 4):
         response = client.get(LIST)
     assert response.status_code == 200
 
@@ -528,7 +529,7 @@ def test_filtered_and_sorted_project_list_query_count_does_not_grow_with_the_cat
 ):
     """Guards against N+1 on the filtered list, with every filter and the amount sort in force.
 
-    6: the 3 of the unfiltered list, one query each to check the donor and area slugs, and the ids of the
+    7: the 4 of the unfiltered list, one query each to check the donor and area slugs, and the ids of the
     projects the search words match (the facet index, projects.facets, counts everything else).
     """
     _, areas, donors = build_catalogue(size)
@@ -537,7 +538,7 @@ def test_filtered_and_sorted_project_list_query_count_does_not_grow_with_the_cat
         f"q=helps&donor={donors[0].slug}&donor={donors[1].slug}&area={areas[0].slug}"
         "&currency=USD&min_amount=1&sort=-amount"
     )
-    with django_assert_num_queries(PAGE_CACHE + 6):
+    with django_assert_num_queries(PAGE_CACHE + 7):
         response = client.get(f"{LIST}?{query}")
     assert response.status_code == 200
 
@@ -548,15 +549,15 @@ def test_project_detail_query_count_does_not_grow_with_grants_partners_figures_o
 ):
     """Guards against N+1 on the detail page: grants, partners, figures, related projects and the entry's
     changes (its versions, with their revisions, in one query; the content type once per process) come in
-    fixed queries. Related projects take three: the candidates sharing an area, those sharing a donor, their
-    ranking."""
+    fixed queries. The project and its rows take 7 (its places too). Related projects take three: the
+    candidates sharing an area, those sharing a donor, their ranking. No map query: these texts name no place."""
     projects, _, _ = build_catalogue(size)
     for _number in range(size):
         with reversion.create_revision():
             reversion.set_comment("Changed Text.")
             projects[0].save()
     ContentType.objects.clear_cache()  # as in a fresh process: the one content type query counts
-    with django_assert_num_queries(PAGE_CACHE + 6 + 2 + 1 + 1):
+    with django_assert_num_queries(PAGE_CACHE + 7 + 2 + 1 + 1):
         response = client.get(projects[0].get_absolute_url())
     assert response.status_code == 200
 
@@ -565,11 +566,12 @@ def test_project_detail_query_count_does_not_grow_with_grants_partners_figures_o
 def test_home_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
     """Guards against N+1 on the home page: counts, totals, the funding chart, figures and areas come in fixed queries.
 
-    2: the figures, the areas' names. Counts and totals come from the facet index (projects.facets).
+    3: the figures, the areas' names, the map's places with their counts. Counts and totals come from the facet
+    index (projects.facets).
     """
     build_catalogue(size)
     warm_facet_index(client)
-    with django_assert_num_queries(PAGE_CACHE + 2):
+    with django_assert_num_queries(PAGE_CACHE + 3):
         response = client.get(HOME)
     assert response.status_code == 200
 
@@ -611,10 +613,10 @@ def test_context_page_query_count_does_not_grow_with_the_figures(client, django_
 def test_searched_project_list_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries, size):
     """Guards against N+1 on a search sorted by relevance (with highlighted matches on PostgreSQL).
 
-    4: the ids the words match (for the facet index's counts), the page, its areas, its grants."""
+    5: the ids the words match (for the facet index's counts), the page, its areas, its grants, its places."""
     build_catalogue(size)
     warm_facet_index(client)
-    with django_assert_num_queries(PAGE_CACHE + 4):
+    with django_assert_num_queries(PAGE_CACHE + 5):
         response = client.get(f"{LIST}?q=helps+migrants")
     assert response.status_code == 200
 
