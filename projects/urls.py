@@ -1,6 +1,5 @@
 """Public URLs. They are a contract: stable and shareable; change none without a redirect."""
 
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
@@ -38,6 +37,8 @@ unprefixed_urlpatterns = [
     ),
     path("context/export.csv", views.ContextExportView.as_view(file_format="csv"), name="context_export_csv"),
     path("context/export.json", views.ContextExportView.as_view(file_format="json"), name="context_export_json"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The index, then one file per section (and ?p=2, ... when a section holds more than one file's worth).
+    path("sitemap.xml", views.sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -2,6 +2,7 @@
 
 import json
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -347,8 +348,21 @@ class AreaDetailView(ListOfOneObjectView):
         return context
 
 
+def sitemap_index(request, sitemaps):
+    """/sitemap.xml: the sitemap index, one entry per section file (projects.sitemaps). It has one page:
+    a page number (?p=, which section files take) answers 404."""
+    if "p" in request.GET:
+        raise Http404(_("The sitemap index has one page; its sections have the others."))
+    return sitemap_views.index(request, sitemaps, sitemap_url_name="sitemap_section")
+
+
+def sitemap_section(request, sitemaps, section):
+    """/sitemap-<section>.xml?p=N: one page of a section; an unknown section or a page past the end is a 404."""
+    return sitemap_views.sitemap(request, sitemaps, section=section)
+
+
 def robots_txt(request):
-    """For crawlers: everything but the staff's admin, and where the sitemap is."""
+    """For crawlers: everything but the staff's admin, and where the sitemap index is."""
     lines = [
         "User-agent: *",
         "Allow: /",

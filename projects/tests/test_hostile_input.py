@@ -21,6 +21,8 @@ PUBLIC_PATHS = [
     "/projects/export.csv",
     "/projects/export.json",
     "/sitemap.xml",
+    "/sitemap-projects.xml",
+    "/sitemap-pages.xml",
     "/robots.txt",
     "/healthz",
     "/projects/{project}/cite.bib",
