@@ -33,7 +33,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from reversion.models import Revision, Version
 
@@ -547,14 +547,17 @@ def export_catalogue(stream):
 
 
 @contextmanager
-def snapshot():
-    """A read-only transaction that sees one moment of the database, even while a reload commits.
+def snapshot(using=DEFAULT_DB_ALIAS):
+    """A read-only transaction that sees one moment of the database `using`, even while a reload commits.
 
     On PostgreSQL, plain transactions see each query's own moment (READ COMMITTED); REPEATABLE READ
-    makes every query in the block read the same snapshot. SQLite transactions already do.
+    makes every query in the block read the same snapshot. SQLite transactions already do. Inside a
+    transaction, PostgreSQL's server-side cursors (QuerySet.iterator()) stream: outside one, psycopg
+    declares them WITH HOLD and the server builds the whole result before the first row.
     """
+    connection = connections[using]
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(using=using):
         # Only the first statement of a transaction may set its isolation; nested in a caller's
         # transaction, the caller's isolation holds.
         if outermost and connection.vendor == "postgresql":

@@ -6,13 +6,17 @@ as plain numbers, and an empty cell or null, never 0, where the text states noth
 
 import csv
 import json
+from collections import defaultdict
+from itertools import batched
 
 from django.urls import reverse
 
+from .catalogue import snapshot
 from .choices import FigureQualifier, FigureUnit, Precision
+from .models import Funding, Project
 from .templatetags.catalogue import plain_number
 
-# Rows fetched per query (with their areas and grants prefetched per chunk).
+# Rows fetched at a time from the database's cursor; each chunk's areas and grants are read in one query each.
 CHUNK_SIZE = 500
 # Multi-valued CSV cells (areas, donors, grants) join their values with this.
 LIST_SEPARATOR = "; "
@@ -36,31 +40,74 @@ CSV_COLUMNS = [
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Stands for the slug in a project's address, reversed once per file (slugs are ASCII: nothing to quote).
+SLUG_PLACEHOLDER = "slug-placeholder"
 
 
-def project_record(project, absolute_url):
-    """The facts of one project, as the JSON export writes them. `absolute_url(path)` makes a full URL."""
-    grants = list(project.fundings.all())
+def project_url_maker(absolute_url):
+    """slug -> the project's absolute address, from one reverse() and one absolute_url() for the whole file."""
+    prefix, suffix = absolute_url(reverse("projects:project_detail", args=[SLUG_PLACEHOLDER])).split(SLUG_PLACEHOLDER)
+    return lambda slug: prefix + slug + suffix
+
+
+def project_rows(projects, chunk_size=CHUNK_SIZE):
+    """Each project of `projects` (ProjectQuerySet.for_export(): plain values), with its "areas" and "grants".
+
+    The projects stream from one cursor, chunk_size at a time; each chunk's areas and grants (with their
+    donors) are one query each, as plain value tuples: no model instance is built. Run it inside a
+    transaction (export_snapshot()): on PostgreSQL the cursor then streams from the server instead of the
+    whole result being built before the first row, and every query reads the same snapshot.
+    """
+    area_links, grants_of = Project.areas.through.objects.using(projects.db), Funding.objects.using(projects.db)
+    for chunk in batched(projects.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [row["pk"] for row in chunk]
+        areas, grants = defaultdict(list), defaultdict(list)
+        for project_id, slug, name in (
+            area_links.filter(project_id__in=ids)
+            .order_by("area__name", "area_id")
+            .values_list("project_id", "area__slug", "area__name")
+        ):
+            areas[project_id].append({"slug": slug, "name": name})
+        for project_id, slug, name, currency, amount in (
+            grants_of.filter(project_id__in=ids)
+            .order_by("donor__name", "pk")
+            .values_list("project_id", "donor__slug", "donor__name", "currency", "amount")
+        ):
+            grants[project_id].append({"slug": slug, "name": name, "currency": currency, "amount": amount})
+        for row in chunk:
+            yield {**row, "areas": areas[row["pk"]], "grants": grants[row["pk"]]}
+
+
+def export_snapshot(rows, using):
+    """Iterate `rows` (a generator of database reads) inside one read-only snapshot of database `using`."""
+    with snapshot(using):
+        yield from rows
+
+
+def project_record(row, project_url):
+    """The facts of one project (a row of project_rows()), as the JSON export writes them.
+    `project_url(slug)` gives a project's full address."""
+    grants = row["grants"]
     return {
-        "slug": project.slug,
-        "title": project.title,
-        "url": absolute_url(project.get_absolute_url()),
-        "status": {"code": project.status.slug, "label": project.status.name},
-        "areas": [{"slug": area.slug, "name": area.name} for area in project.areas.all()],
-        "donors": [{"slug": grant.donor.slug, "name": grant.donor.name} for grant in grants],
+        "slug": row["slug"],
+        "title": row["title"],
+        "url": project_url(row["slug"]),
+        "status": {"code": row["status__slug"], "label": row["status__name"]},
+        "areas": row["areas"],
+        "donors": [{"slug": grant["slug"], "name": grant["name"]} for grant in grants],
         "grants": [
             {
-                "donor": grant.donor.slug,
-                "currency": grant.currency or None,
-                "amount": None if grant.amount is None else json_number(grant.amount),
+                "donor": grant["slug"],
+                "currency": grant["currency"] or None,
+                "amount": None if grant["amount"] is None else json_number(grant["amount"]),
             }
             for grant in grants
         ],
-        "start_date": project.start_date.isoformat() if project.start_date else None,
-        "start_precision": project.start_precision if project.start_date else None,
-        "duration_months": project.duration_months,
+        "start_date": row["start_date"].isoformat() if row["start_date"] else None,
+        "start_precision": row["start_precision"] if row["start_date"] else None,
+        "duration_months": row["duration_months"],
         # The catalogue's remark on a gap of the source, never part of the text; null when there is none.
-        "editorial_note": project.editorial_note or None,
+        "editorial_note": row["editorial_note"] or None,
     }
 
 
@@ -109,20 +156,21 @@ class _Line:
         return value
 
 
-def csv_lines(projects, absolute_url):
-    """The CSV file, line by line: a byte-order mark (so spreadsheets read UTF-8), the header, a line per project."""
+def csv_lines(rows, project_url):
+    """The CSV file, line by line: a byte-order mark (so spreadsheets read UTF-8), the header, a line per
+    project of `rows` (project_rows())."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)
-    for project in projects:
-        yield writer.writerow(csv_row(project_record(project, absolute_url)))
+    for row in rows:
+        yield writer.writerow(csv_row(project_record(row, project_url)))
 
 
-def json_chunks(projects, absolute_url, source):
+def json_chunks(rows, project_url, source):
     """The JSON file in pieces: {"source": the list's URL, "projects": [record, ...]}, one record a line."""
     yield '{"source": ' + json.dumps(source) + ', "projects": ['
     separator = "\n"
-    for project in projects:
-        yield separator + json.dumps(project_record(project, absolute_url), ensure_ascii=False)
+    for row in rows:
+        yield separator + json.dumps(project_record(row, project_url), ensure_ascii=False)
         separator = ",\n"
     yield "\n]}\n"
 
@@ -163,9 +211,10 @@ def period_precision(row):
     return Precision.MONTH if row["period_start"] else None
 
 
-def figure_record(row, absolute_url):
-    """One figure (a row of ContextFigureQuerySet.for_export()), as the JSON export writes it."""
-    project_url = absolute_url(reverse("projects:project_detail", args=[row["project__slug"]]))
+def figure_record(row, project_url):
+    """One figure (a row of ContextFigureQuerySet.for_export()), as the JSON export writes it.
+    `project_url(slug)` gives a project's full address (project_url_maker())."""
+    project_url = project_url(row["project__slug"])
     return {
         "value": row["value_low"],
         "value_high": row["value_high"],
@@ -217,19 +266,20 @@ def figure_csv_row(record):
     ]
 
 
-def figure_csv_lines(rows, absolute_url):
-    """The figures' CSV file, line by line, like csv_lines(): byte-order mark, header, a line per figure."""
+def figure_csv_lines(rows, project_url):
+    """The figures' CSV file, line by line, like csv_lines(): byte-order mark, header, a line per figure of `rows`
+    (value rows, e.g. ContextFigureQuerySet.for_export().iterator())."""
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(FIGURE_CSV_COLUMNS)
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow(figure_csv_row(figure_record(row, absolute_url)))
+    for row in rows:
+        yield writer.writerow(figure_csv_row(figure_record(row, project_url)))
 
 
-def figure_json_chunks(rows, absolute_url, source):
+def figure_json_chunks(rows, project_url, source):
     """The figures' JSON file in pieces: {"source": /context/'s URL, "figures": [record, ...]}, one a line."""
     yield '{"source": ' + json.dumps(source) + ', "figures": ['
     separator = "\n"
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        yield separator + json.dumps(figure_record(row, absolute_url), ensure_ascii=False)
+    for row in rows:
+        yield separator + json.dumps(figure_record(row, project_url), ensure_ascii=False)
         separator = ",\n"
     yield "\n]}\n"

@@ -3,7 +3,7 @@
 import json
 
 from django.contrib.sitemaps import views as sitemap_views
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, router
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -121,7 +121,7 @@ class ProjectExportView(View):
     content_types = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
     def get(self, request):
-        filterset = ProjectFilter(request.GET, queryset=Project.objects.for_listing())
+        filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
         if not filterset.is_valid():
             problems = [
                 f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {message}"
@@ -135,13 +135,17 @@ class ProjectExportView(View):
                 + "\n",
                 content_type="text/plain; charset=utf-8",
             )
-        projects = filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE)
-        absolute_url = request.build_absolute_uri
+        # Plain values in one snapshot of the database the page would read (the replica, for a visitor).
+        database = router.db_for_read(Project)
+        rows = exports.export_snapshot(exports.project_rows(filterset.qs.using(database).for_export()), database)
+        project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
-            lines = exports.csv_lines(projects, absolute_url)
+            lines = exports.csv_lines(rows, project_url)
         else:
-            source = absolute_url(with_query(reverse("projects:project_list"), filterset.canonical_query()))
-            lines = exports.json_chunks(projects, absolute_url, source)
+            source = request.build_absolute_uri(
+                with_query(reverse("projects:project_list"), filterset.canonical_query())
+            )
+            lines = exports.json_chunks(rows, project_url, source)
         response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
         response["Content-Disposition"] = f'attachment; filename="iom-serbia-projects.{self.file_format}"'
         return response
@@ -241,12 +245,15 @@ class ContextExportView(View):
     content_types = ProjectExportView.content_types
 
     def get(self, request):
-        rows = ContextFigure.objects.published().for_export()
-        absolute_url = request.build_absolute_uri
+        database = router.db_for_read(ContextFigure)
+        rows = ContextFigure.objects.using(database).published().for_export().iterator(chunk_size=exports.CHUNK_SIZE)
+        rows = exports.export_snapshot(rows, database)
+        project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
-            lines = exports.figure_csv_lines(rows, absolute_url)
+            lines = exports.figure_csv_lines(rows, project_url)
         else:
-            lines = exports.figure_json_chunks(rows, absolute_url, absolute_url(reverse("projects:context")))
+            source = request.build_absolute_uri(reverse("projects:context"))
+            lines = exports.figure_json_chunks(rows, project_url, source)
         response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
         response["Content-Disposition"] = f'attachment; filename="iom-serbia-figures.{self.file_format}"'
         return response
