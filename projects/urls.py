@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .feeds import ProjectFeed
 from .sitemaps import SITEMAPS
 
 app_name = "projects"
@@ -11,6 +12,8 @@ app_name = "projects"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
+    # The list's feed (Atom), taking the list's filters; in every language, like the list.
+    path("projects/feed.atom", ProjectFeed(), name="project_feed"),
     path("projects/<slug:slug>/", views.ProjectDetailView.as_view(), name="project_detail"),
     path("donors/", views.DonorListView.as_view(), name="donor_list"),
     path("donors/<slug:slug>/", views.DonorDetailView.as_view(), name="donor_detail"),

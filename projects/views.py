@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from . import citations, exports, provenance
 from .changes import public_changes
 from .charts import figures_timeline, funding_charts
+from .feeds import feed_url
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
 from .structured_data import project_schema
@@ -53,6 +54,7 @@ class HomeView(TemplateView):
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
             areas=Area.objects.listed().with_project_counts(),
+            feed_url=feed_url(),
             **kwargs,
         )
 
@@ -106,6 +108,7 @@ class ProjectListView(FilterView):
             canonical_url=self.request.build_absolute_uri(canonical),
             export_csv_url=with_query(reverse("project_export_csv"), query),
             export_json_url=with_query(reverse("project_export_json"), query),
+            feed_url=feed_url(self.filterset),
         )
         return context
 
@@ -123,18 +126,8 @@ class ProjectExportView(View):
     def get(self, request):
         filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
         if not filterset.is_valid():
-            problems = [
-                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {message}"
-                for name, messages in filterset.errors.items()
-                for message in messages
-            ]
-            return HttpResponseBadRequest(
-                _("The export could not be made. Fix these parameters and try again:")
-                + "\n"
-                + "\n".join(problems)
-                + "\n",
-                content_type="text/plain; charset=utf-8",
-            )
+            intro = _("The export could not be made. Fix these parameters and try again:")
+            return HttpResponseBadRequest(filterset.problems(intro), content_type="text/plain; charset=utf-8")
         # Plain values in one snapshot of the database the page would read (the replica, for a visitor).
         database = router.db_for_read(Project)
         rows = exports.export_snapshot(exports.project_rows(filterset.qs.using(database).for_export()), database)
