@@ -130,7 +130,7 @@ class ProjectExportView(View):
             return HttpResponseBadRequest(filterset.problems(intro), content_type="text/plain; charset=utf-8")
         # Plain values in one snapshot of the database the page would read (the replica, for a visitor).
         database = router.db_for_read(Project)
-        rows = exports.export_snapshot(exports.project_rows(filterset.qs.using(database).for_export()), database)
+        rows = exports.export_snapshot(exports.project_chunks(filterset.qs.using(database).for_export()), database)
         project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
             lines = exports.csv_lines(rows, project_url)
