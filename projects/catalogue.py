@@ -26,6 +26,7 @@ import operator
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import batched
 from pathlib import Path
 
 import reversion
@@ -40,6 +41,7 @@ from django.db.models import CheckConstraint, F, Q
 from django.utils import timezone
 from django.utils.encoding import is_protected_type
 from reversion.models import Revision, Version
+from reversion.revisions import _get_options
 
 from .caching import bump_catalogue_generation
 from .locking import catalogue_write_lock
@@ -672,11 +674,88 @@ class _Loader:
                 index[unique_values(after, names)] = after.pk
 
     def record_revisions(self):
-        """One revision per top-level object written, so restoring one object never reverts another."""
+        """One revision per top-level object written, so restoring one object never reverts another.
+
+        The same revisions and versions reversion.create_revision() and add_to_revision() would record (each
+        object with the rows its registration follows, serialized as reversion does), made in bulk: the objects
+        and the rows they follow read a query per model and chunk, then one INSERT of the revisions and one
+        of the versions per batch, instead of about ten queries per object.
+        """
+        if not self.written:
+            return
+        if not connections[DEFAULT_DB_ALIAS].features.can_return_rows_from_bulk_insert:
+            return self.record_revisions_one_by_one()
+        tops = {}
+        for model, pk in self.written:
+            tops.setdefault(model, []).append(pk)
+        current = {}
+        try:
+            for model, pks in tops.items():
+                rows = versioned_rows(model, "pk", pks)
+                followed = followed_rows(model, rows)
+                current.update(((model, row.pk), [row, *followed.get(row.pk, [])]) for row in rows)
+        except _NotBulkFollowable:
+            return self.record_revisions_one_by_one()
+        revisions = [Revision(date_created=timezone.now(), user=None, comment=LOAD_COMMENT) for _ in self.written]
+        Revision.objects.bulk_create(revisions, batch_size=1000)
+        versions = []
+        for revision, key in zip(revisions, self.written, strict=True):
+            for row in current.get(key, []):
+                versions.append(version_of(row, revision))
+        Version.objects.bulk_create(versions, batch_size=1000)
+
+    def record_revisions_one_by_one(self):
         for model, pk in self.written:
             with reversion.create_revision():
                 reversion.set_comment(LOAD_COMMENT)
                 reversion.add_to_revision(model.objects.get(pk=pk))
+
+
+class _NotBulkFollowable(Exception):
+    """A registration follows something other than a reverse foreign key: record revisions one by one."""
+
+
+def versioned_rows(model, field_name, values):
+    """The rows of `model` whose `field_name` is in `values`, with the many-to-many rows reversion serializes
+    prefetched, a query per model and 500 values."""
+    options = _get_options(model)
+    many = [f.name for f in model._meta.many_to_many if f.name in options.fields]
+    rows = []
+    for chunk in batched(list(values), 500):
+        rows += model._base_manager.filter(**{f"{field_name}__in": chunk}).prefetch_related(*many).order_by("pk")
+    return rows
+
+
+def followed_rows(model, rows):
+    """{row id: [the rows reversion's registration of `model` follows from it, recursively]}."""
+    followed = {}
+    for name in _get_options(model).follow:
+        relation = model._meta.get_field(name)
+        if not (relation.one_to_many and relation.auto_created):
+            raise _NotBulkFollowable(name)
+        children = versioned_rows(relation.related_model, relation.field.name, [row.pk for row in rows])
+        grandchildren = followed_rows(relation.related_model, children) if children else {}
+        for child in children:
+            followed.setdefault(getattr(child, relation.field.attname), []).extend(
+                [child, *grandchildren.get(child.pk, [])]
+            )
+    return followed
+
+
+def version_of(row, revision):
+    """The Version reversion's add_to_revision() would record of `row` in `revision`."""
+    options = _get_options(type(row))
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(type(row)),
+        object_id=str(getattr(row, options.object_id_field)),
+        db=DEFAULT_DB_ALIAS,
+        format=options.format,
+        serialized_data=serializers.serialize(
+            options.format, (row,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+        ),
+        object_repr=str(row),
+    )
 
 
 def reload_catalogue(paths, dry_run=False, progress=None, overwrite_staff_edits=False):

@@ -73,18 +73,22 @@ def project_chunks(projects):
     area_links, grants_of = Project.areas.through.objects.using(projects.db), Funding.objects.using(projects.db)
     for chunk in in_chunks(projects.iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["pk"] for row in chunk]
+        # Unordered in SQL, sorted here: an ORDER BY on the joined name makes PostgreSQL walk every link of
+        # each area or donor (hundreds of ms a chunk at 100,000 projects) instead of the chunk's own rows.
         areas, grants = defaultdict(list), defaultdict(list)
-        for project_id, slug, name in (
+        area_rows = (
             area_links.filter(project_id__in=ids)
-            .order_by("area__name", "area_id")
-            .values_list("project_id", "area__slug", "area__name")
-        ):
+            .order_by()
+            .values_list("project_id", "area__name", "area_id", "area__slug")
+        )
+        for project_id, name, _area_id, slug in sorted(area_rows):
             areas[project_id].append({"slug": slug, "name": name})
-        for project_id, slug, name, currency, amount in (
+        grant_rows = (
             grants_of.filter(project_id__in=ids)
-            .order_by("donor__name", "pk")
-            .values_list("project_id", "donor__slug", "donor__name", "currency", "amount")
-        ):
+            .order_by()
+            .values_list("project_id", "donor__name", "pk", "donor__slug", "currency", "amount")
+        )
+        for project_id, name, _pk, slug, currency, amount in sorted(grant_rows, key=lambda grant: grant[:3]):
             grants[project_id].append({"slug": slug, "name": name, "currency": currency, "amount": amount})
         yield [{**row, "areas": areas[row["pk"]], "grants": grants[row["pk"]]} for row in chunk]
 
