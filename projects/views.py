@@ -3,10 +3,13 @@
 import json
 
 from django.contrib.sitemaps import views as sitemap_views
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import DatabaseError, connection, router
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -19,6 +22,7 @@ from .charts import figures_timeline, funding_charts
 from .feeds import feed_url
 from .filters import ProjectFilter
 from .models import Area, ContextFigure, Donor, Funding, Project
+from .sitemaps import urlset_xml
 from .structured_data import project_schema
 
 
@@ -357,8 +361,23 @@ def sitemap_index(request, sitemaps):
 
 
 def sitemap_section(request, sitemaps, section):
-    """/sitemap-<section>.xml?p=N: one page of a section; an unknown section or a page past the end is a 404."""
-    return sitemap_views.sitemap(request, sitemaps, section=section)
+    """/sitemap-<section>.xml?p=N: one page of a section; an unknown section or a page past the end is a 404.
+
+    Django's sitemap view, with the XML written by projects.sitemaps.urlset_xml() instead of a template.
+    """
+    if section not in sitemaps:
+        raise Http404(_("No sitemap has this name."))
+    site = sitemaps[section]()
+    try:
+        urls = site.get_urls(page=request.GET.get("p", 1), site=get_current_site(request), protocol=request.scheme)
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404(_("The sitemap has no such page.")) from None
+    response = HttpResponse(urlset_xml(urls), content_type="application/xml")
+    response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    latest = getattr(site, "latest_lastmod", None)
+    if latest is not None:
+        response.headers["Last-Modified"] = http_date(latest.timestamp())
+    return response
 
 
 def robots_txt(request):
