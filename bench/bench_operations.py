@@ -214,12 +214,18 @@ def measure_fixture_load(pg_url, base_env, project_count, rows_out):
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"catalogue-{project_count}.json"
         writer = (
-            "import json, sys\nsys.path.insert(0, '.')\nfrom projects.synthetic import copied_fixture_records\n"
+            "import json, sys\nsys.path.insert(0, '.')\nimport django\ndjango.setup()\n"
+            "from projects.synthetic import copied_fixture_records\n"
             "records = json.load(open('fixtures/catalogue.json', encoding='utf-8'))\n"
             f"json.dump(copied_fixture_records(records, {project_count}), open({str(path)!r}, 'w', encoding='utf-8'), "
             "ensure_ascii=False)\n"
         )
-        subprocess.run([sys.executable, "-c", writer], cwd=REPO, check=True)
+        subprocess.run(
+            [sys.executable, "-c", writer],
+            cwd=REPO,
+            env={**base_env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+            check=True,
+        )
         objects = len(json.loads(path.read_text(encoding="utf-8")))
         label = f"{project_count:,}-project fixture ({objects:,} objects)"
         with throwaway_postgres_database(pg_url, f"bench_ops_loaddata_{os.getpid()}") as url:
