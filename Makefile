@@ -82,7 +82,8 @@ catalogue: migrate
 
 run: catalogue static
 	@echo "Serving the catalogue on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Stop with Ctrl-C."
-	$(LOCAL_ENV) $(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+	$(LOCAL_ENV) $(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers 3 --worker-class gthread --threads 4 \
+		--timeout 30 --access-logfile -
 
 dev: catalogue static
 	DEBUG=1 $(VPY) manage.py runserver $(HOST):$(PORT)

@@ -170,8 +170,20 @@ class Portal:
     gunicorn's output goes to `log_path` (its tail is in any ServerError), or to ours when it is None.
     """
 
-    def __init__(self, env, port=None, workers=1, log_path=None, access_log=None, ready_status=200, startup_seconds=30):
+    def __init__(
+        self,
+        env,
+        port=None,
+        workers=1,
+        log_path=None,
+        access_log=None,
+        ready_status=200,
+        startup_seconds=30,
+        gunicorn_args=(),
+    ):
         self.env, self.workers, self.log_path, self.access_log = env, workers, log_path, access_log
+        # More of gunicorn's options, e.g. the production command's ("--worker-class", "gthread", ...).
+        self.gunicorn_args = list(gunicorn_args)
         self.port = port or free_port()
         self.ready_status, self.startup_seconds = ready_status, startup_seconds
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -193,6 +205,7 @@ class Portal:
             "--workers",
             str(self.workers),
             "--no-control-socket",
+            *self.gunicorn_args,
         ]
         if self.access_log:
             # Tab-separated: status, request line ("GET /projects/?q=border HTTP/1.1"), user agent.

@@ -184,6 +184,8 @@ else:
 # Seconds a rendered public page is kept (an edit retires it at once anyway); 0 turns the page cache
 # (and its ETags) off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Addresses per sitemap file (/sitemap-<section>.xml?p=N; projects/sitemaps.py): at most the protocol's 50,000.
+SITEMAP_SECTION_SIZE = int(os.environ.get("SITEMAP_SECTION_SIZE", "50000"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,11 +19,14 @@ Each top-level object written (a project with its grants, partnerships, figures,
 each donor, area, status, partner and place) gets a revision of its own, so restoring one never reverts another.
 """
 
+import copy
 import hashlib
 import json
+import operator
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import batched
 from pathlib import Path
 
 import reversion
@@ -31,11 +34,14 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import CheckConstraint, F, Q
 from django.utils import timezone
+from django.utils.encoding import is_protected_type
 from reversion.models import Revision, Version
+from reversion.revisions import _get_options
 
 from .caching import bump_catalogue_generation
 from .locking import catalogue_write_lock
@@ -49,6 +55,7 @@ from .models import (
     ProjectPlace,
     natural_key_fields,
 )
+from .signals import derived_data_kept_by_caller
 from .synthetic import synthetic_condition
 
 # CATALOGUE_MODELS (in dependency order) and natural_key_fields() are declared once, in projects.models.
@@ -70,14 +77,26 @@ LOAD_COMMENT = "Loaded from the fixtures by reload_catalogue."
 KEEP_COMMENT = "Staff version, kept in the history before reload_catalogue --overwrite-staff-edits replaced it."
 
 
-def fingerprint(obj):
-    """A hash of `obj`'s state as a fixture record would carry it (natural keys, no bookkeeping fields)."""
-    names = [f.name for f in catalogue_fields(type(obj))]
-    data = serializers.serialize(
-        "python", [obj], fields=names, use_natural_foreign_keys=True, use_natural_primary_keys=True
-    )[0]["fields"]
-    # Many-to-many lists come in the related model's order: sort them, so only membership counts.
-    data = {name: sorted(value) if isinstance(value, list) else value for name, value in data.items()}
+def fingerprint(obj, related=None):
+    """A hash of `obj`'s state as a fixture record would carry it (natural keys, no bookkeeping fields).
+
+    The same data Django's "python" serializer gives with natural keys (dates and numbers as they are, other
+    values as strings, references as natural keys), built without its queries: foreign keys read the related
+    rows already on `obj` (select_related), and `related` gives many-to-many fields' rows ({name: [rows]});
+    without it they are read from the database.
+    """
+    data = {}
+    for field_ in catalogue_fields(type(obj)):
+        if field_.many_to_many:
+            rows = related[field_.name] if related is not None else getattr(obj, field_.name).all()
+            # Sorted, so only membership counts.
+            data[field_.name] = sorted(row.natural_key() for row in rows)
+        elif field_.is_relation:
+            row = getattr(obj, field_.name)
+            data[field_.name] = row.natural_key() if row else None
+        else:
+            value = field_.value_from_object(obj)
+            data[field_.name] = value if is_protected_type(value) else field_.value_to_string(obj)
     text = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -237,6 +256,72 @@ def read_records(paths):
     return records
 
 
+def unique_values(row, names):
+    """The values of `row`'s fields `names` as the database compares them (a reference by its id)."""
+    return tuple(getattr(row, row._meta.get_field(name).attname) for name in names)
+
+
+class _UnsupportedCondition(Exception):
+    """A check constraint's condition that condition_holds() cannot evaluate: the database must."""
+
+
+COMPARISONS = {
+    "exact": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "in": lambda value, choices: value in choices,
+}
+
+
+def condition_holds(condition, row):
+    """A check constraint's condition on `row`, as SQL evaluates it: True, False, or None when a NULL makes it
+    unknown (which a CHECK lets pass). Raises _UnsupportedCondition for what it does not know."""
+    if isinstance(condition, Q):
+        results = [condition_holds(child, row) for child in condition.children]
+        if condition.connector == Q.AND:
+            result = False if False in results else (None if None in results else True)
+        elif condition.connector == Q.OR:
+            result = True if True in results else (None if None in results else False)
+        else:
+            raise _UnsupportedCondition
+        return result if result is None or not condition.negated else not result
+    lookup, expected = condition
+    name, _, operation = lookup.partition("__")
+    operation = operation or "exact"
+    if operation not in (*COMPARISONS, "isnull"):
+        raise _UnsupportedCondition
+    value = getattr(row, row._meta.get_field(name).attname)
+    if isinstance(expected, F):
+        expected = getattr(row, row._meta.get_field(expected.name).attname)
+    elif hasattr(expected, "resolve_expression"):
+        raise _UnsupportedCondition
+    if operation == "isnull":
+        return (value is None) == expected
+    if value is None or expected is None:
+        return None
+    return COMPARISONS[operation](value, expected)
+
+
+def constraint_errors(row):
+    """(NON_FIELD_ERRORS, message) for each check constraint of `row`'s model that `row` breaks; a condition
+    condition_holds() cannot evaluate is asked of the database, as full_clean() would."""
+    for constraint in row._meta.constraints:
+        if not isinstance(constraint, CheckConstraint):
+            continue
+        try:
+            broken = condition_holds(constraint.condition, row) is False
+        except _UnsupportedCondition:
+            try:
+                constraint.validate(type(row), row)
+                broken = False
+            except ValidationError:
+                broken = True
+        if broken:
+            yield NON_FIELD_ERRORS, str(constraint.get_violation_error_message())
+
+
 class _Loader:
     """Upserts records one by one inside the caller's transaction, collecting problems."""
 
@@ -249,9 +334,56 @@ class _Loader:
         self.overwrite = overwrite_staff_edits
         # What the last reload wrote: (model label, natural key JSON) -> LoadedFixtureState.
         self.states = {(s.model_label, s.natural_key): s for s in LoadedFixtureState.objects.all()}
+        self.new_states = {}  # the same keys -> (fingerprint, object id) this load leaves: written at the end
         self.taken_down_projects = set()  # natural keys of projects staff deleted: their rows stay gone
         self.written = {}  # (model, pk) of each top-level object written, in order: one revision each
         self.preserved = set()  # (model, pk) of top-level objects whose staff version was recorded
+        self.unique_indexes = {}  # (model, field names) -> unique_index()
+        self.read_catalogue()
+
+    def read_catalogue(self):
+        """Read every real catalogue row once, a query per model (and one for the area links): the rows by
+        natural key (self.rows), by id (self.by_pk), and their many-to-many links (self.links).
+
+        So the load asks nothing per object that did not change: references resolve, existing rows are
+        found, compared and fingerprinted in memory. The number of queries of a reload that changes
+        nothing does not grow with the catalogue. Synthetic rows stay out (fixtures cannot name them).
+        """
+        self.rows, self.by_pk, self.links = {}, {}, {}
+        for model in CATALOGUE_MODELS:
+            fields = catalogue_fields(model)
+            references = [f for f in fields if f.is_relation and not f.many_to_many]
+            # Derived columns stay unread: save() then leaves them alone, and refresh_derived() sets them.
+            derived = [name for name in ("largest_grant", "search_vector") if hasattr(model, name)]
+            rows = list(model.objects.exclude(synthetic_condition(model)).defer(*derived).order_by("pk"))
+            for row in rows:
+                for reference in references:
+                    # The related row read earlier (CATALOGUE_MODELS is in dependency order), not a query.
+                    related = self.by_pk.get(reference.related_model, {}).get(getattr(row, reference.attname))
+                    if related is not None:
+                        setattr(row, reference.name, related)
+            self.by_pk[model] = {row.pk: row for row in rows}
+            self.rows[model] = {tuple(map(str, row.natural_key())): row for row in rows}
+            for many in (f for f in fields if f.many_to_many):
+                through = many.remote_field.through
+                source, target = many.m2m_field_name(), many.m2m_reverse_field_name()
+                links = self.links.setdefault((model, many.name), {})
+                known = self.by_pk[model]
+                for source_id, target_id in through.objects.values_list(f"{source}_id", f"{target}_id"):
+                    if source_id in known:
+                        links.setdefault(source_id, set()).add(target_id)
+
+    def linked(self, row, name):
+        """The ids of the rows `row`'s many-to-many field `name` links to."""
+        return self.links[type(row), name].get(row.pk, set())
+
+    def related_rows(self, row):
+        """{many-to-many field name: [rows]} of `row`, for fingerprint()."""
+        related = {}
+        for many in (f for f in catalogue_fields(type(row)) if f.many_to_many):
+            rows_by_pk = self.by_pk[many.related_model]
+            related[many.name] = [rows_by_pk[pk] for pk in self.linked(row, many.name) if pk in rows_by_pk]
+        return related
 
     @staticmethod
     def top_level(obj):
@@ -299,20 +431,37 @@ class _Loader:
             reversion.add_to_revision(type(top).objects.get(pk=top.pk))
 
     def remember(self, model, key_text, instance):
-        """Store the fingerprint of what this load left in the database for the object."""
-        LoadedFixtureState.objects.update_or_create(
-            model_label=model._meta.label_lower,
-            natural_key=key_text,
-            defaults={"fingerprint": fingerprint(instance), "loaded_at": timezone.now(), "object_id": str(instance.pk)},
+        """Note the fingerprint of what this load leaves in the database for the object (written by save_states())."""
+        self.new_states[model._meta.label_lower, key_text] = (
+            fingerprint(instance, self.related_rows(instance)),
+            str(instance.pk),
         )
 
+    def save_states(self):
+        """Store the fingerprints remember() noted: one UPDATE per batch of known objects, one INSERT per new batch."""
+        now = timezone.now()
+        changed, new = [], []
+        for (label, key_text), (print_, object_id) in self.new_states.items():
+            state = self.states.get((label, key_text))
+            if state is None:
+                new.append(
+                    LoadedFixtureState(
+                        model_label=label, natural_key=key_text, fingerprint=print_, loaded_at=now, object_id=object_id
+                    )
+                )
+            else:
+                state.fingerprint, state.loaded_at, state.object_id = print_, now, object_id
+                changed.append(state)
+        LoadedFixtureState.objects.bulk_update(changed, ["fingerprint", "loaded_at", "object_id"], batch_size=1000)
+        LoadedFixtureState.objects.bulk_create(new, batch_size=1000)
+
     def resolve(self, record, field, value):
-        """Turn a natural-key reference into the related row, or report why it cannot."""
+        """Turn a natural-key reference into the related row (among those read_catalogue() read, or this load
+        wrote), or report why it cannot."""
         related = field.related_model
         key = value if isinstance(value, list) else [value]
-        try:
-            return related.objects.get_by_natural_key(*key)
-        except (related.DoesNotExist, TypeError, ValueError):
+        row = self.rows[related].get(tuple(map(str, key)))
+        if row is None:
             name = related._meta.label_lower
             if (related, tuple(map(str, key))) in self.failed:
                 message = f"refers to {name} {json.dumps(key, ensure_ascii=False)}, which has problems of its own (see above)."
@@ -322,7 +471,7 @@ class _Loader:
                     f"Add it to the fixtures or correct the reference."
                 )
             self.problems.append(record.problem(message, field=field.name))
-            return None
+        return row
 
     def load(self, record):
         model = MODELS_BY_LABEL[record.data["model"].lower()]
@@ -386,12 +535,13 @@ class _Loader:
             self.failed.add((model, natural_key))
             return
 
-        lookup = {name: values[name] if name in values else raw[name] for name in key_names}
-        existing = model.objects.filter(**lookup).first()
+        existing = self.rows[model].get(natural_key)
         # Taken before the loop below sets the fixture's values on the instance.
-        current_fingerprint = fingerprint(existing) if existing is not None else None
+        current_fingerprint = fingerprint(existing, self.related_rows(existing)) if existing is not None else None
         was_published = getattr(existing, "is_published", None)
-        instance = existing or model()
+        # A copy: the row read stays as the database has it until this object is written (a kept staff
+        # edit or a failed check leaves it so, for the objects that refer to it).
+        instance = copy.copy(existing) if existing is not None else model()
         changed = existing is None
         differ = []
         for name, value in values.items():
@@ -407,14 +557,13 @@ class _Loader:
                 changed = True
                 differ.append(name)
         for name, pks in many.items():
-            if existing is None or set(getattr(existing, name).values_list("pk", flat=True)) != pks:
+            if existing is None or self.linked(existing, name) != pks:
                 changed = True
                 differ.append(name)
 
-        try:
-            instance.full_clean()
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
+        errors = self.validate(instance, changed)
+        if errors:
+            for name, messages in errors.items():
                 field_name = "" if name == "__all__" else name
                 self.problems.append(record.problem(" ".join(messages), field=field_name))
             self.failed.add((model, natural_key))
@@ -462,7 +611,11 @@ class _Loader:
             return
         instance.save()
         for name, pks in many.items():
-            getattr(instance, name).set(pks)
+            if existing is None or self.linked(existing, name) != pks:
+                getattr(instance, name).set(pks)
+            self.links[model, name][instance.pk] = set(pks)
+        self.rows[model][natural_key] = self.by_pk[model][instance.pk] = instance
+        self.written_row(existing, instance)
         (self.report.created if existing is None else self.report.updated)[label] += 1
         self.remember(model, key_text, instance)
         top = self.top_level(instance)
@@ -471,12 +624,139 @@ class _Loader:
         if project_id:
             self.touched_projects.add(project_id)
 
+    def validate(self, instance, changed):
+        """{field: [messages]} of what is wrong with `instance` ({} when nothing): everything full_clean()
+        checks, with the same messages, without a query per object.
+
+        References are not looked up again: resolve() found each among the catalogue's rows. Uniqueness is
+        checked against the rows read_catalogue() read and this load wrote (unique_errors()), the database's
+        check constraints by evaluating their conditions (constraint_errors()); both only for an object that is
+        new or differs from its row: an unchanged object IS its row, which the database already holds to them.
+        """
+        references = [f.name for f in catalogue_fields(type(instance)) if f.is_relation and not f.many_to_many]
+        # Nor are the derived columns read_catalogue() left unread: reading them would cost a query each.
+        unread = instance.get_deferred_fields()
+        try:
+            instance.full_clean(exclude=[*references, *unread], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            return exc.message_dict
+        if not changed:
+            return {}
+        errors = {}
+        for name, message in [*self.unique_errors(instance), *constraint_errors(instance)]:
+            errors.setdefault(name, []).append(message)
+        return errors
+
+    def unique_index(self, model, names):
+        """{values of the fields `names`: row id} over the catalogue's rows of `model` (built once per reload)."""
+        key = (model, names)
+        if key not in self.unique_indexes:
+            self.unique_indexes[key] = {unique_values(row, names): row.pk for row in self.by_pk[model].values()}
+        return self.unique_indexes[key]
+
+    def unique_errors(self, instance):
+        """(field or NON_FIELD_ERRORS, message) for each unique field or constraint another row already holds."""
+        unique_checks, _date_checks = instance._get_unique_checks(include_meta_constraints=True)
+        for model, names in unique_checks:
+            values = unique_values(instance, names)
+            if None in values:
+                continue  # NULLs never collide
+            holder = self.unique_index(type(instance), tuple(names)).get(values)
+            if holder is not None and holder != instance.pk:
+                field_name = names[0] if len(names) == 1 else NON_FIELD_ERRORS
+                yield field_name, instance.unique_error_message(model, names).messages[0]
+
+    def written_row(self, before, after):
+        """Keep the unique indexes true after `after` (the saved row) replaced `before` (None for a new row)."""
+        for (model, names), index in self.unique_indexes.items():
+            if model is type(after):
+                if before is not None:
+                    index.pop(unique_values(before, names), None)
+                index[unique_values(after, names)] = after.pk
+
     def record_revisions(self):
-        """One revision per top-level object written, so restoring one object never reverts another."""
+        """One revision per top-level object written, so restoring one object never reverts another.
+
+        The same revisions and versions reversion.create_revision() and add_to_revision() would record (each
+        object with the rows its registration follows, serialized as reversion does), made in bulk: the objects
+        and the rows they follow read a query per model and chunk, then one INSERT of the revisions and one
+        of the versions per batch, instead of about ten queries per object.
+        """
+        if not self.written:
+            return
+        if not connections[DEFAULT_DB_ALIAS].features.can_return_rows_from_bulk_insert:
+            return self.record_revisions_one_by_one()
+        tops = {}
+        for model, pk in self.written:
+            tops.setdefault(model, []).append(pk)
+        current = {}
+        try:
+            for model, pks in tops.items():
+                rows = versioned_rows(model, "pk", pks)
+                followed = followed_rows(model, rows)
+                current.update(((model, row.pk), [row, *followed.get(row.pk, [])]) for row in rows)
+        except _NotBulkFollowable:
+            return self.record_revisions_one_by_one()
+        revisions = [Revision(date_created=timezone.now(), user=None, comment=LOAD_COMMENT) for _ in self.written]
+        Revision.objects.bulk_create(revisions, batch_size=1000)
+        versions = []
+        for revision, key in zip(revisions, self.written, strict=True):
+            for row in current.get(key, []):
+                versions.append(version_of(row, revision))
+        Version.objects.bulk_create(versions, batch_size=1000)
+
+    def record_revisions_one_by_one(self):
         for model, pk in self.written:
             with reversion.create_revision():
                 reversion.set_comment(LOAD_COMMENT)
                 reversion.add_to_revision(model.objects.get(pk=pk))
+
+
+class _NotBulkFollowable(Exception):
+    """A registration follows something other than a reverse foreign key: record revisions one by one."""
+
+
+def versioned_rows(model, field_name, values):
+    """The rows of `model` whose `field_name` is in `values`, with the many-to-many rows reversion serializes
+    prefetched, a query per model and 500 values."""
+    options = _get_options(model)
+    many = [f.name for f in model._meta.many_to_many if f.name in options.fields]
+    rows = []
+    for chunk in batched(list(values), 500):
+        rows += model._base_manager.filter(**{f"{field_name}__in": chunk}).prefetch_related(*many).order_by("pk")
+    return rows
+
+
+def followed_rows(model, rows):
+    """{row id: [the rows reversion's registration of `model` follows from it, recursively]}."""
+    followed = {}
+    for name in _get_options(model).follow:
+        relation = model._meta.get_field(name)
+        if not (relation.one_to_many and relation.auto_created):
+            raise _NotBulkFollowable(name)
+        children = versioned_rows(relation.related_model, relation.field.name, [row.pk for row in rows])
+        grandchildren = followed_rows(relation.related_model, children) if children else {}
+        for child in children:
+            followed.setdefault(getattr(child, relation.field.attname), []).extend(
+                [child, *grandchildren.get(child.pk, [])]
+            )
+    return followed
+
+
+def version_of(row, revision):
+    """The Version reversion's add_to_revision() would record of `row` in `revision`."""
+    options = _get_options(type(row))
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(type(row)),
+        object_id=str(getattr(row, options.object_id_field)),
+        db=DEFAULT_DB_ALIAS,
+        format=options.format,
+        serialized_data=serializers.serialize(
+            options.format, (row,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+        ),
+        object_repr=str(row),
+    )
 
 
 def reload_catalogue(paths, dry_run=False, progress=None, overwrite_staff_edits=False):
@@ -490,7 +770,7 @@ def reload_catalogue(paths, dry_run=False, progress=None, overwrite_staff_edits=
     """
     records = read_records(paths)
     # The catalogue write lock first, so reloads and admin saves take turns (projects.locking).
-    with catalogue_write_lock():
+    with catalogue_write_lock(), derived_data_kept_by_caller():
         loader = _Loader(overwrite_staff_edits=overwrite_staff_edits)
         loader.report.dry_run = dry_run
         for done, record in enumerate(records, start=1):
@@ -500,16 +780,17 @@ def reload_catalogue(paths, dry_run=False, progress=None, overwrite_staff_edits=
         if loader.problems:
             # Leaving the block with an exception rolls every write back.
             raise FixtureError(loader.problems)
+        loader.save_states()
         if loader.touched_projects:
             # A project whose grants or figures changed was updated, even if its own fields were not.
             Project.objects.filter(pk__in=loader.touched_projects).update(updated=timezone.now())
-        # The saves' signals refreshed what they touched; the same method once more over the whole loaded
-        # catalogue, so the load's derived data can never drift from what the signals keep.
+        # The saves sent no signals for derived data (derived_data_kept_by_caller): the one owner of derived
+        # data refreshes the whole loaded catalogue once, so it can never drift from what the signals keep.
         Project.objects.exclude(synthetic_condition(Project)).refresh_derived()
         # Then every row written gets a version in the edit history, one revision per top-level object:
         # staff can compare against it, restore it alone, and recover a project deleted later.
         loader.record_revisions()
-        # Saves bumped it already; once more for the update() above. It commits with the reload.
+        # Once for the whole reload (saves did not bump it): it commits with the reload.
         bump_catalogue_generation()
         if dry_run:
             transaction.set_rollback(True)
@@ -548,14 +829,17 @@ def export_catalogue(stream):
 
 
 @contextmanager
-def snapshot():
-    """A read-only transaction that sees one moment of the database, even while a reload commits.
+def snapshot(using=DEFAULT_DB_ALIAS):
+    """A read-only transaction that sees one moment of the database `using`, even while a reload commits.
 
     On PostgreSQL, plain transactions see each query's own moment (READ COMMITTED); REPEATABLE READ
-    makes every query in the block read the same snapshot. SQLite transactions already do.
+    makes every query in the block read the same snapshot. SQLite transactions already do. Inside a
+    transaction, PostgreSQL's server-side cursors (QuerySet.iterator()) stream: outside one, psycopg
+    declares them WITH HOLD and the server builds the whole result before the first row.
     """
+    connection = connections[using]
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(using=using):
         # Only the first statement of a transaction may set its isolation; nested in a caller's
         # transaction, the caller's isolation holds.
         if outermost and connection.vendor == "postgresql":

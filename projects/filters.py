@@ -183,6 +183,16 @@ class ProjectFilter(django_filters.FilterSet):
                 )
         return active
 
+    def problems(self, intro):
+        """A plain-text answer for a file the list's parameters could not make (an export, the feed):
+        `intro`, then one line per invalid parameter ("Donor: Select a valid choice. …")."""
+        lines = [
+            f"{self.form.fields[name].label if name in self.form.fields else name}: {message}"
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+        return intro + "\n" + "\n".join(lines) + "\n"
+
     def canonical_query(self, page=1):
         """The list's state as a query string: valid values only, empty and default ones dropped, in a fixed order.
 

@@ -188,6 +188,21 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             .prefetch_related("areas", _grants_with_donors(self.model), _places_named(self.model))
         )
 
+    def for_export(self):
+        """Plain values of what the exports (projects.exports) write of each project itself, its status's
+        code and label in the same query; never `text` or `search_vector`, which no export writes."""
+        return self.values(
+            "pk",
+            "slug",
+            "title",
+            "status__slug",
+            "status__name",
+            "start_date",
+            "start_precision",
+            "duration_months",
+            "editorial_note",
+        )
+
     def for_detail(self):
         """Published projects with everything the detail page shows: a list row's facts, partners and figures."""
         Partnership = rows_of(self.model, "partnerships")

@@ -8,6 +8,10 @@ ready() calls; each does one of two things:
   of their donors, areas and partners). What is derived, and how, is said there and nowhere else.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
@@ -16,6 +20,34 @@ from .models import CATALOGUE_MODELS, Area, Donor, Funding, Partner, Partnership
 
 AreaLink = Project.areas.through
 M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
+# True while a bulk writer (reload_catalogue) keeps derived data itself: see derived_data_kept_by_caller().
+_kept_by_caller = ContextVar("derived_data_kept_by_caller", default=False)
+
+
+@contextmanager
+def derived_data_kept_by_caller():
+    """Within the block, saves and deletes neither bump the catalogue generation nor refresh derived data.
+
+    For a writer of many rows in one transaction (reload_catalogue): instead of one bump and one refresh per
+    save, it calls ProjectQuerySet.refresh_derived() and bump_catalogue_generation() ONCE before its
+    transaction commits. Only for code that does both: anything else would leave pages stale.
+    """
+    token = _kept_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _kept_by_caller.reset(token)
+
+
+def _suspended(receiver):
+    """`receiver`, doing nothing while derived_data_kept_by_caller() is in force."""
+
+    @wraps(receiver)
+    def unless_kept_by_caller(*args, **kwargs):
+        if not _kept_by_caller.get():
+            return receiver(*args, **kwargs)
+
+    return unless_kept_by_caller
 
 
 def refresh(project_ids):
@@ -23,16 +55,19 @@ def refresh(project_ids):
     Project.objects.filter(pk__in=project_ids).refresh_derived()
 
 
+@_suspended
 def catalogue_changed(sender, using=None, **kwargs):
     # In the change's own transaction: the new generation becomes visible exactly when the change does.
     bump_catalogue_generation(using or DEFAULT_DB_ALIAS)
 
 
+@_suspended
 def project_saved(sender, instance, **kwargs):
     # save() writes every field: a project loaded before its grants changed would write back an old value.
     refresh([instance.pk])
 
 
+@_suspended
 def fact_about_to_be_saved(sender, instance, **kwargs):
     # A grant or partnership moved to another project leaves its donor's or partner's name, and its amount,
     # behind. Which project it leaves is only known before the save: the one piece of state kept on a row.
@@ -40,21 +75,25 @@ def fact_about_to_be_saved(sender, instance, **kwargs):
     instance.project_ids_before_save = list(earlier)
 
 
+@_suspended
 def fact_changed(sender, instance, **kwargs):
     refresh([instance.project_id, *getattr(instance, "project_ids_before_save", [])])
 
 
+@_suspended
 def name_saved(sender, instance, **kwargs):
     """A donor, partner or area was saved (perhaps renamed): the documents of its projects hold its name."""
     refresh(sender.objects.filter(pk=instance.pk).project_ids())
 
 
+@_suspended
 def area_about_to_lose_its_projects(sender, instance, **kwargs):
     # Deleting an area, or area.projects.clear(), drops its links without saying which projects lose it.
     # Removing them first does say (post_remove below), so the projects are refreshed without it.
     instance.projects.remove(*instance.projects.all())
 
 
+@_suspended
 def area_links_changed(sender, instance, action, reverse, pk_set, using=None, **kwargs):
     """A project's areas were set, added, removed or cleared, from either side of the relation."""
     if action == "pre_clear" and reverse:

@@ -357,3 +357,37 @@ def remove_synthetic(dry_run=False):
         Project.objects.filter(pk__in=real_projects_linked).refresh_derived()
         bump_catalogue_generation()
     return counts
+
+
+# A large fixture file, for timing reload_catalogue against loaddata ----------------------------------------------
+
+# Slugs of copied projects: not "synthetic-", which fixtures may not use; reload_catalogue treats them as real.
+FIXTURE_COPY_SLUG = "{slug}-copy-{number:05}"
+
+
+def copied_fixture_records(records, project_count):
+    """Fixture records with `project_count` projects: the named rows of `records` (a fixture's list), then
+    the projects of `records` copied in turn (new slug and title) with their grants, partnerships and figures.
+
+    Copies of real, valid projects, so every copy passes reload_catalogue's checks: the same file loads with
+    `loaddata` and with `reload_catalogue`, for comparing their times (bench/bench_operations.py).
+    """
+    named = [record for record in records if record["model"] not in ("projects.project", *_fact_labels())]
+    projects = [record for record in records if record["model"] == "projects.project"]
+    facts = {}
+    for record in records:
+        if record["model"] in _fact_labels():
+            facts.setdefault(tuple(record["fields"]["project"]), []).append(record)
+    copied = []
+    for number in range(1, project_count + 1):
+        original = projects[(number - 1) % len(projects)]
+        slug = FIXTURE_COPY_SLUG.format(slug=original["fields"]["slug"], number=number)
+        fields = {**original["fields"], "slug": slug, "title": f"{original['fields']['title']} (copy {number})"}
+        copied.append({"model": "projects.project", "fields": fields})
+        for fact in facts.get((original["fields"]["slug"],), []):
+            copied.append({"model": fact["model"], "fields": {**fact["fields"], "project": [slug]}})
+    return named + copied
+
+
+def _fact_labels():
+    return [model._meta.label_lower for model in PROJECT_FACT_MODELS]

@@ -1,9 +1,9 @@
 """Public URLs. They are a contract: stable and shareable; change none without a redirect."""
 
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .feeds import ProjectFeed
 from .sitemaps import SITEMAPS
 
 app_name = "projects"
@@ -12,6 +12,8 @@ app_name = "projects"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
+    # The list's feed (Atom), taking the list's filters; in every language, like the list.
+    path("projects/feed.atom", ProjectFeed(), name="project_feed"),
     path("projects/<slug:slug>/", views.ProjectDetailView.as_view(), name="project_detail"),
     path("donors/", views.DonorListView.as_view(), name="donor_list"),
     path("donors/<slug:slug>/", views.DonorDetailView.as_view(), name="donor_detail"),
@@ -40,6 +42,8 @@ unprefixed_urlpatterns = [
     ),
     path("context/export.csv", views.ContextExportView.as_view(file_format="csv"), name="context_export_csv"),
     path("context/export.json", views.ContextExportView.as_view(file_format="json"), name="context_export_json"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS, "template_name": "sitemap_languages.xml"}, name="sitemap"),
+    # The index, then one file per section (and ?p=2, ... when a section holds more than one file's worth).
+    path("sitemap.xml", views.sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -2,11 +2,15 @@
 
 import json
 
-from django.db import DatabaseError, connection
+from django.contrib.sitemaps import views as sitemap_views
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db import DatabaseError, connection, router
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,9 +23,11 @@ from .changes import public_changes
 from .charts import figures_timeline, funding_charts
 from .context_processors import language_tag
 from .facets import facet_index_for
+from .feeds import feed_url
 from .filters import ProjectFilter
 from .maps import place_map
 from .models import Area, ContextFigure, Donor, Funding, Place, Project
+from .sitemaps import urlset_xml
 from .structured_data import project_schema
 from .templatetags.catalogue import figure_with_unit, in_source_language
 
@@ -65,6 +71,7 @@ class HomeView(TemplateView):
             timeline=figures_timeline(figure for figure, _projects in figures),
             areas=areas,
             place_map=place_map(list(Place.objects.listed().with_project_counts())),
+            feed_url=feed_url(),
             **kwargs,
         )
 
@@ -154,6 +161,7 @@ class ProjectListView(FilterView):
             canonical_url=self.request.build_absolute_uri(canonical),
             export_csv_url=with_query(reverse("project_export_csv"), query),
             export_json_url=with_query(reverse("project_export_json"), query),
+            feed_url=feed_url(self.filterset),
         )
         return context
 
@@ -169,27 +177,21 @@ class ProjectExportView(View):
     content_types = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
     def get(self, request):
-        filterset = ProjectFilter(request.GET, queryset=Project.objects.for_listing())
+        filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
         if not filterset.is_valid():
-            problems = [
-                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {message}"
-                for name, messages in filterset.errors.items()
-                for message in messages
-            ]
-            return HttpResponseBadRequest(
-                _("The export could not be made. Fix these parameters and try again:")
-                + "\n"
-                + "\n".join(problems)
-                + "\n",
-                content_type="text/plain; charset=utf-8",
-            )
-        projects = filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE)
-        absolute_url = request.build_absolute_uri
+            intro = _("The export could not be made. Fix these parameters and try again:")
+            return HttpResponseBadRequest(filterset.problems(intro), content_type="text/plain; charset=utf-8")
+        # Plain values in one snapshot of the database the page would read (the replica, for a visitor).
+        database = router.db_for_read(Project)
+        rows = exports.export_snapshot(exports.project_chunks(filterset.qs.using(database).for_export()), database)
+        project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
-            lines = exports.csv_lines(projects, absolute_url)
+            lines = exports.csv_lines(rows, project_url)
         else:
-            source = absolute_url(with_query(reverse("projects:project_list"), filterset.canonical_query()))
-            lines = exports.json_chunks(projects, absolute_url, source)
+            source = request.build_absolute_uri(
+                with_query(reverse("projects:project_list"), filterset.canonical_query())
+            )
+            lines = exports.json_chunks(rows, project_url, source)
         response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
         response["Content-Disposition"] = f'attachment; filename="iom-serbia-projects.{self.file_format}"'
         return response
@@ -303,12 +305,15 @@ class ContextExportView(View):
     content_types = ProjectExportView.content_types
 
     def get(self, request):
-        rows = ContextFigure.objects.published().for_export()
-        absolute_url = request.build_absolute_uri
+        database = router.db_for_read(ContextFigure)
+        rows = ContextFigure.objects.using(database).published().for_export().iterator(chunk_size=exports.CHUNK_SIZE)
+        rows = exports.export_snapshot(rows, database)
+        project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
-            lines = exports.figure_csv_lines(rows, absolute_url)
+            lines = exports.figure_csv_lines(rows, project_url)
         else:
-            lines = exports.figure_json_chunks(rows, absolute_url, absolute_url(reverse("projects:context")))
+            source = request.build_absolute_uri(reverse("projects:context"))
+            lines = exports.figure_json_chunks(rows, project_url, source)
         response = StreamingHttpResponse(lines, content_type=self.content_types[self.file_format])
         response["Content-Disposition"] = f'attachment; filename="iom-serbia-figures.{self.file_format}"'
         return response
@@ -483,8 +488,36 @@ class PlaceDetailView(ListOfOneObjectView):
         return context
 
 
+def sitemap_index(request, sitemaps):
+    """/sitemap.xml: the sitemap index, one entry per section file (projects.sitemaps). It has one page:
+    a page number (?p=, which section files take) answers 404."""
+    if "p" in request.GET:
+        raise Http404(_("The sitemap index has one page; its sections have the others."))
+    return sitemap_views.index(request, sitemaps, sitemap_url_name="sitemap_section")
+
+
+def sitemap_section(request, sitemaps, section):
+    """/sitemap-<section>.xml?p=N: one page of a section; an unknown section or a page past the end is a 404.
+
+    Django's sitemap view, with the XML written by projects.sitemaps.urlset_xml() instead of a template.
+    """
+    if section not in sitemaps:
+        raise Http404(_("No sitemap has this name."))
+    site = sitemaps[section]()
+    try:
+        urls = site.get_urls(page=request.GET.get("p", 1), site=get_current_site(request), protocol=request.scheme)
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404(_("The sitemap has no such page.")) from None
+    response = HttpResponse(urlset_xml(urls), content_type="application/xml")
+    response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    latest = getattr(site, "latest_lastmod", None)
+    if latest is not None:
+        response.headers["Last-Modified"] = http_date(latest.timestamp())
+    return response
+
+
 def robots_txt(request):
-    """For crawlers: everything but the staff's admin, and where the sitemap is."""
+    """For crawlers: everything but the staff's admin, and where the sitemap index is."""
     lines = [
         "User-agent: *",
         "Allow: /",

@@ -70,3 +70,73 @@ def test_removing_the_synthetic_catalogue_refreshes_the_real_projects_that_used_
     # Its search document no longer holds the synthetic donor's name, and still holds the real one's.
     assert "Reception Centres Upgrade" in client.get(LIST, {"q": "Swiss agency"}).content.decode()
     assert "Reception Centres Upgrade" not in client.get(LIST, {"q": "donor agency"}).content.decode()
+
+
+# What a reload costs ----------------------------------------------------------------------------------------------
+
+
+def write_copied_fixture(path, project_count):
+    """A fixture file with the real named rows and `project_count` copies of the real projects (with their facts)."""
+    import json
+
+    from django.conf import settings
+
+    from projects.synthetic import copied_fixture_records
+
+    records = json.loads((settings.BASE_DIR / "fixtures" / "catalogue.json").read_text(encoding="utf-8"))
+    path.write_text(json.dumps(copied_fixture_records(records, project_count), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def queries_of_a_reload(*paths):
+    from django.db import connection as default
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(default) as captured:
+        call_command("reload_catalogue", *map(str, paths), verbosity=0)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+# The queries of a reload that changes nothing (SAVEPOINT and RELEASE inside the test's transaction are counted):
+# the lock and the fixture states, one read per catalogue model and one of the area links, then one write of
+# the unchanged fingerprints, one refresh of derived data and one generation bump.
+UNCHANGED_RELOAD_QUERIES = 60
+
+
+def test_a_reload_that_changes_nothing_makes_a_fixed_number_of_queries(catalogue):
+    """Guards against per-object queries: reloading the real fixtures (43 objects) when nothing changed reads the
+    catalogue once per model, compares in memory and writes nothing per object: at most 60 queries."""
+    sql = queries_of_a_reload()
+    assert len(sql) <= UNCHANGED_RELOAD_QUERIES, "\n".join(sql)
+
+
+def test_the_queries_of_an_unchanged_reload_do_not_grow_with_the_number_of_objects(db, tmp_path):
+    """Guards against N+1 in reload_catalogue: 7 copied projects or 70 (about 40 or 400 objects), the same queries."""
+    small, large = write_copied_fixture(tmp_path / "small.json", 7), write_copied_fixture(tmp_path / "large.json", 70)
+    call_command("reload_catalogue", str(small), verbosity=0)
+    call_command("reload_catalogue", str(large), verbosity=0)
+    few = queries_of_a_reload(small)
+    many = queries_of_a_reload(large)
+    assert len(few) == len(many) <= UNCHANGED_RELOAD_QUERIES
+
+
+def test_a_reload_refreshes_derived_data_and_bumps_the_generation_once_not_once_per_save(db):
+    """Guards the first load's cost: saves during a reload neither refresh derived data nor bump the generation
+    (projects.signals.derived_data_kept_by_caller); the reload does each once, for the whole catalogue."""
+    from django.conf import settings
+
+    settings.CATALOGUE_FIXTURES_DIR = settings.BASE_DIR / "fixtures"
+    sql = queries_of_a_reload()
+    bumps = [q for q in sql if q.startswith('UPDATE "projects_cataloguegeneration"')]
+    refreshes = [q for q in sql if q.startswith('UPDATE "projects_project" SET "largest_grant"')]
+    assert (len(bumps), len(refreshes)) == (1, 1)
+    assert largest_grants_are_current()
+    if on_postgresql():
+        assert not Project.objects.filter(search_vector__isnull=True).exists()
+
+
+def test_saves_outside_a_reload_still_keep_derived_data_current(catalogue):
+    funding = Funding.objects.exclude(amount__isnull=True).select_related("project").first()
+    funding.amount = funding.amount * 10
+    funding.save()
+    assert Project.objects.get(pk=funding.project_id).largest_grant == funding.amount

@@ -40,56 +40,96 @@ def json_ld_blocks(response):
 
 # sitemap.xml and robots.txt -------------------------------------------------------------------------------------
 
+XHTML = "{http://www.w3.org/1999/xhtml}link"
 
-def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and_area(client, catalogue):
+
+def sitemap_files(client):
+    """The addresses of every sitemap file the index at /sitemap.xml lists, in its order."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml"
     root = ElementTree.fromstring(response.content)
-    locations = [loc.text for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
-    # Each page in English, Serbian Cyrillic and Serbian Latin.
-    assert locations[:6] == [
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    return [loc.text for loc in root.findall("s:sitemap/s:loc", SITEMAP_NS)]
+
+
+def sitemap_entries(client):
+    """Every <url> of every file the index lists, in order."""
+    entries = []
+    for address in sitemap_files(client):
+        response = client.get(address.removeprefix("http://testserver"))
+        assert response.status_code == 200, address
+        assert response["Content-Type"] == "application/xml"
+        entries += ElementTree.fromstring(response.content).findall("s:url", SITEMAP_NS)
+    return entries
+
+
+def sitemap_locations(client):
+    return [url.find("s:loc", SITEMAP_NS).text for url in sitemap_entries(client)]
+
+
+def test_the_sitemap_is_an_index_of_one_file_per_section(client, catalogue):
+    assert sitemap_files(client) == [
+        "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-projects.xml",
+        "http://testserver/sitemap-donors.xml",
+        "http://testserver/sitemap-areas.xml",
+        "http://testserver/sitemap-places.xml",
+    ]
+
+
+def test_the_sitemap_lists_the_fixed_pages_and_every_published_project_donor_and_area(client, catalogue):
+    locations = sitemap_locations(client)
+    english = [location for location in locations if not re.search(r"^http://testserver/sr(-latn)?/", location)]
+    assert english[:4] == [
         "http://testserver/",
-        "http://testserver/sr/",
-        "http://testserver/sr-latn/",
         "http://testserver/projects/",
-        "http://testserver/sr/projects/",
-        "http://testserver/sr-latn/projects/",
+        "http://testserver/places/",
+        "http://testserver/context/",
     ]
     for project in Project.objects.all():
-        assert f"http://testserver{project.get_absolute_url()}" in locations
+        assert f"http://testserver{project.get_absolute_url()}" in english
         assert f"http://testserver/sr{project.get_absolute_url()}" in locations
-    assert "http://testserver/donors/inl-us-state-department/" in locations
-    assert "http://testserver/sr-latn/areas/community-support/" in locations
+        assert f"http://testserver/sr-latn{project.get_absolute_url()}" in locations
+    assert "http://testserver/donors/inl-us-state-department/" in english
+    assert "http://testserver/areas/community-support/" in english
     assert "http://testserver/sr/places/greece/" in locations
-    assert len(locations) == (4 + 7 + 3 + 6 + 8) * 3  # pages, projects, donors, areas, places
+    # Every page once in each interface language (English, Serbian Cyrillic, Serbian Latin).
+    assert len(english) == 4 + 7 + 3 + 6 + 8  # pages, projects, donors, areas, places
+    assert len(locations) == 3 * len(english) == len(set(locations))
 
 
-def test_every_sitemap_entry_names_its_page_in_every_language_and_english_as_the_default(client, catalogue):
-    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
-    link = "{http://www.w3.org/1999/xhtml}link"
-    for url in root.findall("s:url", SITEMAP_NS):
+def test_each_sitemap_entry_names_its_page_in_every_language_and_x_default(client, catalogue):
+    for url in sitemap_entries(client):
         location = url.find("s:loc", SITEMAP_NS).text
-        path = location.removeprefix("http://testserver").removeprefix("/sr-latn").removeprefix("/sr")
-        alternates = {alternate.get("hreflang"): alternate.get("href") for alternate in url.iter(link)}
+        english = re.sub(r"^http://testserver/sr(-latn)?/", "http://testserver/", location)
+        alternates = {link.get("hreflang"): link.get("href") for link in url.findall(XHTML)}
         assert alternates == {
-            "en": f"http://testserver{path}",
-            "sr-Cyrl": f"http://testserver/sr{path}",
-            "sr-Latn": f"http://testserver/sr-latn{path}",
-            "x-default": f"http://testserver{path}",
+            "en": english,
+            "sr-Cyrl": english.replace("http://testserver/", "http://testserver/sr/", 1),
+            "sr-Latn": english.replace("http://testserver/", "http://testserver/sr-latn/", 1),
+            "x-default": english,
         }, location
 
 
 def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):
-    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
     project = Project.objects.get(slug="croboweb-cross-border-cooperation")
-    for url in root.findall("s:url", SITEMAP_NS):
+    found = 0
+    for url in sitemap_entries(client):
         if url.find("s:loc", SITEMAP_NS).text.endswith(CROBOWEB):
             # The sitemap writes the date in the site's time zone (Belgrade), not UTC.
             assert url.find("s:lastmod", SITEMAP_NS).text == timezone.localdate(project.updated).isoformat()
-            break
-    else:
-        pytest.fail("CROBOWEB is not in the sitemap")
+            found += 1
+    assert found == 2, "CROBOWEB is not in the sitemap in both languages"
+
+
+def test_the_index_dates_the_projects_section_by_the_latest_change(client, catalogue):
+    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    (entry,) = [
+        e for e in root.findall("s:sitemap", SITEMAP_NS) if e.find("s:loc", SITEMAP_NS).text.endswith("projects.xml")
+    ]
+    latest = max(Project.objects.published().values_list("updated", flat=True))
+    assert entry.find("s:lastmod", SITEMAP_NS).text == timezone.localtime(latest).isoformat()
 
 
 def test_the_sitemap_leaves_out_unpublished_projects_and_entries_with_no_published_project(client):
@@ -97,9 +137,46 @@ def test_the_sitemap_leaves_out_unpublished_projects_and_entries_with_no_publish
     make_funding(make_project("Public Project", areas=[area]), donor)
     hidden = make_project("Hidden Project", areas=[make_area("Secret Area", slug="secret")], is_published=False)
     make_funding(hidden, make_donor("Secret Donor", slug="secret-donor"))
-    text = client.get("/sitemap.xml").content.decode()
+    text = " ".join(sitemap_locations(client))
     assert "/projects/public-project/" in text and "/areas/border/" in text and "/donors/eu/" in text
     assert "hidden-project" not in text and "secret" not in text
+
+
+def test_with_small_sections_every_published_project_is_listed_exactly_once_per_language(client, settings):
+    """SITEMAP_SECTION_SIZE addresses per file: the projects section runs to several files (?p=2, ...),
+    the index lists each, and together they hold every published project once in each language."""
+    settings.SITEMAP_SECTION_SIZE = 4
+    published = [make_project(f"Project {number:02}", slug=f"project-{number:02}") for number in range(11)]
+    make_project("Draft", slug="draft", is_published=False)
+    files = sitemap_files(client)
+    projects_files = [address for address in files if "sitemap-projects.xml" in address]
+    # 11 projects x 2 languages = 22 addresses, 4 a file: 6 files.
+    assert projects_files == ["http://testserver/sitemap-projects.xml"] + [
+        f"http://testserver/sitemap-projects.xml?p={page}" for page in range(2, 7)
+    ]
+    locations = []
+    for address in projects_files:
+        root = ElementTree.fromstring(client.get(address.removeprefix("http://testserver")).content)
+        entries = root.findall("s:url/s:loc", SITEMAP_NS)
+        assert 1 <= len(entries) <= 4
+        locations += [loc.text for loc in entries]
+    expected = [
+        f"http://testserver{prefix}/projects/{project.slug}/" for project in published for prefix in ("", "/sr-latn")
+    ]
+    assert sorted(locations) == sorted(expected)
+    assert len(locations) == len(set(locations)) == 22
+    assert client.get("/sitemap-projects.xml?p=7").status_code == 404
+
+
+def test_sitemap_files_never_hold_more_than_the_protocols_50000_addresses(settings):
+    from projects.sitemaps import section_size
+
+    settings.SITEMAP_SECTION_SIZE = 10**6
+    assert section_size() == 50_000
+
+
+def test_robots_txt_points_at_the_sitemap_index(client):
+    assert "Sitemap: http://testserver/sitemap.xml\n" in client.get("/robots.txt").content.decode()
 
 
 def test_robots_txt_allows_all_but_the_admin_and_points_at_the_sitemap(client):
@@ -111,13 +188,20 @@ def test_robots_txt_allows_all_but_the_admin_and_points_at_the_sitemap(client):
     )
 
 
-@pytest.mark.parametrize("query", ["p=abc", "p=0", "p=99", "p=%00", "p=" + "9" * 400])
-def test_an_odd_sitemap_page_answers_404_never_a_server_error(client, catalogue, query):
-    assert client.get(f"/sitemap.xml?{query}").status_code == 404
+@pytest.mark.parametrize("query", ["p=abc", "p=0", "p=99", "p=2", "p=%00", "p=1.5", "p=-1", "p=" + "9" * 400])
+@pytest.mark.parametrize("path", ["/sitemap.xml", "/sitemap-projects.xml", "/sitemap-pages.xml"])
+def test_an_odd_sitemap_page_answers_404_never_a_server_error(client, catalogue, path, query):
+    assert client.get(f"{path}?{query}").status_code == 404
+
+
+@pytest.mark.parametrize("section", ["nope", "pages-2", "PROJECTS"])
+def test_an_unknown_sitemap_section_answers_404(client, catalogue, section):
+    assert client.get(f"/sitemap-{section}.xml").status_code == 404
 
 
 def test_sitemap_and_robots_live_outside_any_language_prefix():
     assert (reverse("sitemap"), reverse("robots_txt")) == ("/sitemap.xml", "/robots.txt")
+    assert reverse("sitemap_section", args=["projects"]) == "/sitemap-projects.xml"
 
 
 # Meta description, canonical link and Open Graph -----------------------------------------------------------------

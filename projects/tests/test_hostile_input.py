@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .support.bad_input import BAD_QUERIES, short
+
 pytestmark = pytest.mark.django_db
 
 # Every public page and export. Paths with a slug take one of the catalogue's or a hostile one.
@@ -21,6 +23,8 @@ PUBLIC_PATHS = [
     "/projects/export.csv",
     "/projects/export.json",
     "/sitemap.xml",
+    "/sitemap-projects.xml",
+    "/sitemap-pages.xml",
     "/robots.txt",
     "/healthz",
     "/projects/{project}/cite.bib",
@@ -28,8 +32,11 @@ PUBLIC_PATHS = [
     "/projects/{project}/cite.json",
     "/context/export.csv",
     "/context/export.json",
+    "/projects/feed.atom",
+    "/sr-latn/projects/feed.atom",
 ]
 EXPORTS = ["/projects/export.csv", "/projects/export.json"]
+FEEDS = ["/projects/feed.atom", "/sr-latn/projects/feed.atom"]
 LIST_PARAMETERS = ["q", "donor", "area", "status", "currency", "min_amount", "max_amount", "sort", "page"]
 KNOWN_VALUES = [
     "european-union",
@@ -130,15 +137,35 @@ def test_any_path_gets_an_answer_not_an_error(client, catalogue, path):
 
 @SETTINGS
 @given(
-    export=st.sampled_from(EXPORTS),
+    path=st.sampled_from(EXPORTS + FEEDS),
     parameters=st.dictionaries(st.sampled_from(LIST_PARAMETERS), st.lists(values, min_size=1, max_size=3)),
 )
-def test_any_combination_of_list_parameters_gets_an_export_or_a_400_with_a_plain_message(
-    client, catalogue, export, parameters
+def test_any_combination_of_list_parameters_gets_a_file_or_a_400_with_a_plain_message(
+    client, catalogue, path, parameters
 ):
-    response = client.get(export, parameters)
+    """The exports and the feed read the list's parameters with the list's FilterSet: a file, or a plain 400."""
+    response = client.get(path, parameters)
 
     assert_handled(response)
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES, ids=short)
+@pytest.mark.parametrize("path", ["/projects/", *EXPORTS, *FEEDS])
+def test_the_lists_bad_parameters_get_a_clear_answer_from_the_list_its_exports_and_its_feed(
+    client, catalogue, path, query
+):
+    response = client.get(f"{path}?{query}")
+
+    assert_handled(response)
+    if path == "/projects/":
+        assert response.status_code in (200, 400, 404)  # 404 only for a page number past the end
+    else:
+        assert response.status_code in (200, 400)  # files take no page
+    if response.status_code == 400 and path != "/projects/":
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        # The Serbian feed says it in Serbian.
+        intros = ("The export could not be made.", "The feed could not be made.", "Fid nije mogao da se napravi.")
+        assert response.content.decode().startswith(intros)

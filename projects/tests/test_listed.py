@@ -14,7 +14,9 @@ PUBLIC_PAGES = [
     reverse("projects:donor_list"),
     reverse("projects:area_list"),
     reverse("projects:context"),
-    reverse("sitemap"),
+    reverse("sitemap_section", args=["projects"]),
+    reverse("sitemap_section", args=["donors"]),
+    reverse("sitemap_section", args=["areas"]),
 ]
 
 

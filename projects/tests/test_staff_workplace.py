@@ -325,7 +325,7 @@ def test_anonymous_visitors_get_404_for_an_unpublished_project_even_after_staff_
 def test_an_unpublished_project_is_listed_nowhere_public_even_for_staff(unpublished):
     staff = staff_client()
 
-    for url in (reverse("projects:project_list"), "/sitemap.xml", reverse("projects:home")):
+    for url in (reverse("projects:project_list"), "/sitemap-projects.xml", reverse("projects:home")):
         response = staff.get(url)
         assert response.status_code == 200
         assert unpublished.slug not in response.content.decode(), url
