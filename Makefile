@@ -136,10 +136,14 @@ LOAD_OPTIONS = $(if $(DURATION),--duration $(DURATION)) $(if $(CONNECTIONS),--co
 # PROJECTS=100000 also seeds that many synthetic projects on PostgreSQL and compares their p95 with the seven
 # real projects' (BIG_DATABASE=name reuses a database already seeded); PORT_BENCH picks gunicorn's port;
 # REDIS=redis://host:6379/n puts the cached run's pages in Redis, shared by the workers.
+# Then the bulk operations (bench/bench_operations.py): exports, the sitemap and reload_catalogue. The reload of a
+# large fixture against Django's loaddata of it takes minutes: only with FIXTURE_PROJECTS=10000 (or any size).
 bench: install
 	$(VPY) bench/bench.py --db $(BENCH_DB) $(LOAD_OPTIONS) $(if $(PROJECTS),--projects $(PROJECTS)) \
 		$(if $(BIG_DATABASE),--big-database $(BIG_DATABASE)) $(if $(PORT_BENCH),--port $(PORT_BENCH)) \
 		$(if $(REDIS),--redis-url $(REDIS))
+	$(VPY) bench/bench_operations.py $(if $(PROJECTS),--projects $(PROJECTS)) \
+		$(if $(FIXTURE_PROJECTS),--fixture-projects $(FIXTURE_PROJECTS),--skip-fixture-load)
 
 loadtest: install
 	$(VPY) bench/loadtest.py $(LOAD_OPTIONS)
