@@ -120,7 +120,7 @@ def test_the_sitemap_gives_each_project_its_last_change(client, catalogue):
             # The sitemap writes the date in the site's time zone (Belgrade), not UTC.
             assert url.find("s:lastmod", SITEMAP_NS).text == timezone.localdate(project.updated).isoformat()
             found += 1
-    assert found == 2, "CROBOWEB is not in the sitemap in both languages"
+    assert found == 3, "CROBOWEB is not in the sitemap in all three languages"
 
 
 def test_the_index_dates_the_projects_section_by_the_latest_change(client, catalogue):
@@ -150,9 +150,9 @@ def test_with_small_sections_every_published_project_is_listed_exactly_once_per_
     make_project("Draft", slug="draft", is_published=False)
     files = sitemap_files(client)
     projects_files = [address for address in files if "sitemap-projects.xml" in address]
-    # 11 projects x 2 languages = 22 addresses, 4 a file: 6 files.
+    # 11 projects x 3 languages = 33 addresses, 4 a file: 9 files.
     assert projects_files == ["http://testserver/sitemap-projects.xml"] + [
-        f"http://testserver/sitemap-projects.xml?p={page}" for page in range(2, 7)
+        f"http://testserver/sitemap-projects.xml?p={page}" for page in range(2, 10)
     ]
     locations = []
     for address in projects_files:
@@ -161,11 +161,13 @@ def test_with_small_sections_every_published_project_is_listed_exactly_once_per_
         assert 1 <= len(entries) <= 4
         locations += [loc.text for loc in entries]
     expected = [
-        f"http://testserver{prefix}/projects/{project.slug}/" for project in published for prefix in ("", "/sr-latn")
+        f"http://testserver{prefix}/projects/{project.slug}/"
+        for project in published
+        for prefix in ("", "/sr", "/sr-latn")
     ]
     assert sorted(locations) == sorted(expected)
-    assert len(locations) == len(set(locations)) == 22
-    assert client.get("/sitemap-projects.xml?p=7").status_code == 404
+    assert len(locations) == len(set(locations)) == 33
+    assert client.get("/sitemap-projects.xml?p=10").status_code == 404
 
 
 def test_sitemap_files_never_hold_more_than_the_protocols_50000_addresses(settings):

@@ -180,12 +180,12 @@ def test_the_list_page_announces_the_feed_of_the_list_it_shows(client, three_pro
 
 def test_the_feed_makes_the_same_queries_whatever_the_number_of_projects(client, django_assert_num_queries, db):
     """Guards against N+1 in the feed: the catalogue generation (page cache), the entries, their areas,
-    their grants with donors; the same for 3 projects as for 30."""
+    their grants with donors, their places (the list's rows); the same for 3 projects as for 30."""
     donor, area = make_donor(), make_area()
     for size in (3, 30):
         for _number in range(size - Project.objects.count()):
             make_funding(make_project(areas=[area]), donor)
-        with django_assert_num_queries(1 + 3):
+        with django_assert_num_queries(1 + 4):
             response = client.get(FEED)
         assert response.content.decode().count("<entry>") == size
 

@@ -164,9 +164,11 @@ def test_a_place_no_published_project_names_answers_404(client, three_places):
 
 
 def test_the_sitemap_lists_the_places(client, catalogue):
-    sitemap = client.get("/sitemap.xml").content.decode()
-    assert "http://testserver/places/</loc>" in sitemap
-    assert "http://testserver/places/fyrm/</loc>" in sitemap
+    assert "http://testserver/sitemap-places.xml</loc>" in client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/places/</loc>" in client.get("/sitemap-pages.xml").content.decode()
+    places = client.get("/sitemap-places.xml").content.decode()
+    assert "http://testserver/places/fyrm/</loc>" in places
+    assert "http://testserver/sr/places/fyrm/</loc>" in places
 
 
 def test_every_place_the_fixtures_give_is_named_in_its_projects_words(catalogue):

@@ -266,6 +266,7 @@ class SvgParser(HTMLParser):
     """Each <svg>: its attributes, the id'd elements inside, its texts (and by class), and the attributes of every mark.
 
     A chart's title may be outside its <svg> (a visible <figcaption>): `page_ids` holds every id'd caption's text.
+    The map of places (an SVG of links, not an image: test_places reads it) is not a chart.
     """
 
     def __init__(self):
@@ -281,7 +282,7 @@ class SvgParser(HTMLParser):
         if tag == "figcaption" and attrs.get("id"):
             self.caption = attrs["id"]
             self.page_ids[self.caption] = ""
-        if tag == "svg":
+        if tag == "svg" and "place-map__svg" not in (attrs.get("class") or ""):
             self.current = {"attrs": attrs, "ids": {}, "texts": [], "by_class": {}, "marks": []}
             self.charts.append(self.current)
         elif self.current is not None:
