@@ -411,10 +411,18 @@ class AreaAdmin(NamedEntryAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(NamedEntryAdmin):
-    list_display = ["name", "display_name", "kind", "iso_code", "project_count"]
+    list_display = ["name", "name_sr_latn", "display_name", "kind", "iso_code", "project_count"]
     list_filter = ["kind"]
-    search_fields = ["name", "display_name", "iso_code", "slug"]
-    fields = ["name", "slug", "kind", "iso_code", "display_name"]
+    search_fields = ["name", "name_sr_latn", "display_name", "display_name_sr_latn", "iso_code", "slug"]
+    # The Serbian names beside the English, as for areas.
+    fields = [
+        ("name", "name_sr_latn"),
+        "slug",
+        "kind",
+        "iso_code",
+        ("display_name", "display_name_sr_latn"),
+        "edit_token",
+    ]
 
 
 @admin.register(Status)

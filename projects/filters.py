@@ -156,7 +156,7 @@ class ProjectFilter(django_filters.FilterSet):
         names = {}
         for field in ("donor", "area"):
             names[field] = {obj.slug: own_words(obj, "name") for obj in cleaned.get(field) or []}
-        names["place"] = {obj.slug: obj.label for obj in cleaned.get("place") or []}
+        names["place"] = {obj.slug: obj.marked_label for obj in cleaned.get("place") or []}
         if cleaned.get("status"):
             names["status"] = {cleaned["status"].slug: own_words(cleaned["status"], "name")}
         active = []
@@ -258,7 +258,7 @@ class ProjectFilter(django_filters.FilterSet):
         return {
             "donor": options("donor", index.donors, index.donor_bits),
             "area": options("area", index.areas, index.area_bits),
-            "place": options("place", index.places, index.place_bits, lambda place: place.label),
+            "place": options("place", index.places, index.place_bits, lambda place: place.marked_label),
             "status": options("status", index.statuses, index.status_bits),
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))
@@ -364,7 +364,9 @@ class ProjectFilter(django_filters.FilterSet):
             "donor": options("donor", Donor.objects.facet_counts(kept_by_the_others("donor"))),
             "area": options("area", Area.objects.facet_counts(kept_by_the_others("area"))),
             # "North Macedonia (the text says “FYRM”)": today's name first where the text's is out of date.
-            "place": options("place", Place.objects.facet_counts(kept_by_the_others("place")), lambda row: row.label),
+            "place": options(
+                "place", Place.objects.facet_counts(kept_by_the_others("place")), lambda row: row.marked_label
+            ),
             "status": options("status", Status.objects.facet_counts(kept_by_the_others("status"))),
             "currency": [
                 FacetOption(code, label, per_currency.get(code, 0), code in chosen("currency"))

@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .choices import PlaceKind
+from .translation import own_words
 
 MAP_DATA = Path(__file__).resolve().parent / "map_data.json"
 # How many shades of the country fill (static/css/portal.css: .map-shade-1 … .map-shade-4).
@@ -30,6 +31,28 @@ LINE_OF_PLACE = {
     "western-balkan-route": "western-balkan",
     "balkan-route": "western-balkan",
     "eastern-mediterranean-route": "eastern-mediterranean",
+}
+
+# The names of the countries drawn (map_data.json, from Natural Earth), in the page's language.
+COUNTRY_NAMES = {
+    "AL": gettext_lazy("Albania"),
+    "AT": gettext_lazy("Austria"),
+    "BA": gettext_lazy("Bosnia and Herzegovina"),
+    "BG": gettext_lazy("Bulgaria"),
+    "GR": gettext_lazy("Greece"),
+    "HR": gettext_lazy("Croatia"),
+    "HU": gettext_lazy("Hungary"),
+    "IT": gettext_lazy("Italy"),
+    "MD": gettext_lazy("Moldova"),
+    "ME": gettext_lazy("Montenegro"),
+    "MK": gettext_lazy("North Macedonia"),
+    "RO": gettext_lazy("Romania"),
+    "RS": gettext_lazy("Serbia"),
+    "SI": gettext_lazy("Slovenia"),
+    "SK": gettext_lazy("Slovakia"),
+    "TR": gettext_lazy("Türkiye"),
+    "UA": gettext_lazy("Ukraine"),
+    "XK": gettext_lazy("Kosovo*"),
 }
 
 
@@ -104,14 +127,17 @@ def place_map(places, list_url=None):
     most = max([place.project_count for place in by_code.values()] or [1]) or 1
     countries = []
     for outline in data["countries"]:
-        country = MapCountry(outline["code"], outline["name"], outline["path"], outline["label"])
+        name = str(COUNTRY_NAMES.get(outline["code"], outline["name"]))
+        country = MapCountry(outline["code"], name, outline["path"], outline["label"])
         place = by_code.get(country.code)
         if place is not None:
             country.place = place
             country.count = place.project_count
             country.shade = max(1, math.ceil(SHADES * place.project_count / most))
             country.url = f"{list_url}?{urlencode({'place': place.slug})}"
-            country.accessible_name = count_label(place.display_name or place.name, place.project_count)
+            country.accessible_name = count_label(
+                own_words(place, "display_name" if place.display_name else "name"), place.project_count
+            )
         countries.append(country)
     lines = {}
     for place in places:
@@ -122,7 +148,7 @@ def place_map(places, list_url=None):
         line = lines.setdefault(key, MapLine(key, outline["path"], outline["label"]))
         line.places.append(place)
     for line in lines.values():
-        line.names = " / ".join(place.name for place in line.places)
+        line.names = " / ".join(own_words(place, "name") for place in line.places)
         line.label = _("(approximate)")
     drawn = {country.code for country in countries}
     rows = []

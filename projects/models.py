@@ -21,7 +21,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.html import escape, format_html
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Currency, FigureQualifier, FigureUnit, PartnerRole, PlaceKind, Precision
@@ -39,7 +40,7 @@ from .querysets import (
     ProjectQuerySet,
     StatusQuerySet,
 )
-from .translation import Translated
+from .translation import SOURCE_LANGUAGE, OwnHtml, OwnWords, Translated, mark_english, own_words
 
 # Benchmark rows made by `seed_synthetic` (projects.synthetic) carry this slug prefix; no real row may.
 SYNTHETIC_SLUG_PREFIX = "synthetic-"
@@ -213,7 +214,7 @@ class Partner(NamedEntry):
 ISO_CODE = re.compile(r"^[A-Z]{2}$")
 
 
-class Place(NamedEntry):
+class Place(Translated, NamedEntry):
     """A place a project's text names, under the name the text gives it ("FYRM", "the border with Bulgaria").
 
     Where the text's name is out of date, `display_name` gives today's, and pages show both:
@@ -233,6 +234,13 @@ class Place(NamedEntry):
         blank=True,
         help_text=_("Only where the text's name is out of date: today's name, shown with the text's own."),
     )
+    # Place names are the catalogue's words too: Serbian pages name places in Serbian (projects.translation).
+    # "FYRM" keeps its English name inside the label ("Severna Makedonija (u tekstu: „FYRM“)"): the text's word.
+    name_sr_latn = models.CharField(_("name in Serbian"), max_length=200, blank=True, help_text=SERBIAN_HELP)
+    display_name_sr_latn = models.CharField(
+        _("display name in Serbian"), max_length=200, blank=True, help_text=SERBIAN_HELP
+    )
+    translated_fields = ("name", "display_name")
 
     objects = PlaceQuerySet.as_manager()
 
@@ -252,10 +260,34 @@ class Place(NamedEntry):
 
     @property
     def label(self):
-        """The name to show: "Greece", or "North Macedonia (the text says “FYRM”)"."""
-        if self.display_name:
-            return _("%(name)s (the text says “%(text_name)s”)") % {"name": self.display_name, "text_name": self.name}
-        return self.name
+        """The name to show, in the page's language (OwnWords): "Greece", "Grčka", or "North Macedonia (the text
+        says “FYRM”)", "Severna Makedonija (u tekstu: „FYRM“)". The text's own name stays as the text gives it.
+        Plain text; pages show `marked_label`, which marks the English names as English."""
+        name = own_words(self, "name")
+        if not self.display_name:
+            return name
+        display = own_words(self, "display_name")
+        return OwnWords(
+            gettext("%(name)s (the text says “%(text_name)s”)") % {"name": display, "text_name": self.name},
+            display.language,
+        )
+
+    @property
+    def marked_label(self):
+        """`label` as HTML for a page: every English name in it (the text's own "FYRM" always, on Serbian pages)
+        inside lang="en". OwnHtml in the page's language, so the `source` filter leaves it as it is."""
+        name = own_words(self, "name")
+        if not self.display_name:
+            return OwnHtml(mark_english(name))
+        template = escape(gettext("%(name)s (the text says “%(text_name)s”)"))
+        template = template.replace("%(name)s", "{0}").replace("%(text_name)s", "{1}")
+        return OwnHtml(
+            format_html(
+                template,
+                mark_english(own_words(self, "display_name")),
+                mark_english(OwnWords(self.name, SOURCE_LANGUAGE)),
+            )
+        )
 
     def clean(self):
         super().clean()

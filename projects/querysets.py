@@ -127,6 +127,10 @@ def named_rows(project_model):
         ),
         (project_model.areas.through.objects.all(), ("area__name", "area__name_sr_latn")),
         (rows_of(project_model, "partnerships").objects.all(), ("partner__name", "partner__short_name")),
+        (
+            rows_of(project_model, "place_links").objects.all(),
+            ("place__name", "place__display_name", "place__name_sr_latn", "place__display_name_sr_latn"),
+        ),
     ]
 
 

@@ -5,7 +5,7 @@ ready() calls; each does one of two things:
 - bumps the catalogue generation, which retires every cached page (projects.caching), on any change;
 - asks ProjectQuerySet.refresh_derived() to recompute what is derived from the rows of the projects a
   change touches (their largest grant, and on PostgreSQL their search document, which holds the names
-  of their donors, areas and partners). What is derived, and how, is said there and nowhere else.
+  of their donors, areas, partners and places). What is derived, and how, is said there and nowhere else.
 """
 
 from contextlib import contextmanager
@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from .caching import bump_catalogue_generation
-from .models import CATALOGUE_MODELS, Area, Donor, Funding, Partner, Partnership, Project
+from .models import CATALOGUE_MODELS, Area, Donor, Funding, Partner, Partnership, Place, Project, ProjectPlace
 
 AreaLink = Project.areas.through
 M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
@@ -82,7 +82,7 @@ def fact_changed(sender, instance, **kwargs):
 
 @_suspended
 def name_saved(sender, instance, **kwargs):
-    """A donor, partner or area was saved (perhaps renamed): the documents of its projects hold its name."""
+    """A donor, partner, area or place was saved (perhaps renamed): the documents of its projects hold its name."""
     refresh(sender.objects.filter(pk=instance.pk).project_ids())
 
 
@@ -112,11 +112,11 @@ def connect():
         post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-deleted-{model.__name__}")
     post_save.connect(project_saved, sender=Project, dispatch_uid="derived-project-saved")
     # Donors and partners hang on through-models (Funding, Partnership), whose own saves are caught here.
-    for model in (Funding, Partnership):
+    for model in (Funding, Partnership, ProjectPlace):
         pre_save.connect(fact_about_to_be_saved, sender=model, dispatch_uid=f"derived-before-{model.__name__}")
         post_save.connect(fact_changed, sender=model, dispatch_uid=f"derived-saved-{model.__name__}")
         post_delete.connect(fact_changed, sender=model, dispatch_uid=f"derived-deleted-{model.__name__}")
-    for model in (Donor, Partner, Area):
+    for model in (Donor, Partner, Area, Place):
         post_save.connect(name_saved, sender=model, dispatch_uid=f"derived-name-{model.__name__}")
     pre_delete.connect(area_about_to_lose_its_projects, sender=Area, dispatch_uid="derived-area-deleted")
     m2m_changed.connect(area_links_changed, sender=AreaLink, dispatch_uid="derived-area-links")

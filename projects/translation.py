@@ -11,6 +11,8 @@ What the source gives (project texts, titles, quoted sentences, the names of don
 Serbian twin and always reads in English.
 """
 
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from portal.serbian import to_cyrillic
@@ -47,6 +49,23 @@ def own_words(obj, name, language=None):
         if latin:
             return OwnWords(to_cyrillic(latin) if language == SERBIAN_CYRILLIC else latin, language)
     return OwnWords(getattr(obj, name), SOURCE_LANGUAGE)
+
+
+class OwnHtml(SafeString):
+    """HTML in the page's language whose English parts are already marked lang="en" (Place.marked_label)."""
+
+    def __new__(cls, html, language=None):
+        words = super().__new__(cls, html)
+        words.language = language or get_language() or SOURCE_LANGUAGE
+        return words
+
+
+def mark_english(text, language=None):
+    """`text` escaped, inside <span lang="en"> when it is English on a page in another language."""
+    language = language or get_language() or SOURCE_LANGUAGE
+    if language == SOURCE_LANGUAGE or in_page_language(text, language):
+        return escape(text)
+    return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, text)
 
 
 def in_page_language(text, language=None):

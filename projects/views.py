@@ -344,7 +344,7 @@ def source_fact_label(fact, number):
     }
     if fact.kind == "place":
         # A sentence may name several places ("Serbia, FYRM and Greece"): each link is named for its place.
-        return fact.row.place.label
+        return fact.row.place.marked_label
     if number is None:
         return kinds[fact.kind]
     if fact.kind == "figure":

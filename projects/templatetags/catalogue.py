@@ -173,16 +173,9 @@ def source(text):
 
 @register.filter
 def place_label(place):
-    """A place as pages name it: "Greece", or "North Macedonia (the text says “FYRM”)", the names marked as English."""
-    if not place.display_name:
-        return source(place.name)
-    return format_html(
-        escape(gettext("%(name)s (the text says “%(text_name)s”)"))
-        .replace("%(name)s", "{0}")
-        .replace("%(text_name)s", "{1}"),
-        source(place.display_name),
-        source(place.name),
-    )
+    """A place as pages name it, in the page's language: "Greece", "Grčka", or "Severna Makedonija (u tekstu:
+    „FYRM“)", every English name (the text's own always) inside lang="en" on pages in another language."""
+    return place.marked_label
 
 
 @register.simple_tag

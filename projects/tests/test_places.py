@@ -248,7 +248,7 @@ def test_the_map_has_a_title_and_description_and_needs_no_style_attribute_or_scr
 
 def test_the_serbian_map_names_its_links_in_serbian(client, catalogue):
     page = client.get("/sr-latn/places/").content.decode()
-    assert "Greece: 1 projekat" in shaded_countries(page)
+    assert "Grčka: 1 projekat" in shaded_countries(page)
     assert ("/sr-latn/projects/?place=greece", 1) in shaded_countries(page).values()
 
 

@@ -236,7 +236,8 @@ class FacetParser(HTMLParser):
             self.option["text"] += data
 
     def add(self, name, value, text, checked, disabled):
-        match = re.fullmatch(r"(.*) \((\d+)(?: projects?)?\)", " ".join(text.split()))
+        # "(4 projects)", "(4 projekta)", "(4 пројекта)": the count with its word in any interface language.
+        match = re.fullmatch(r"(.*) \((\d+)(?: [^\W\d]+)?\)", " ".join(text.split()))
         if match:
             self.choices.setdefault(name, {})[value] = {
                 "label": match[1],
