@@ -6,7 +6,7 @@ loads the catalogue and serves the portal with gunicorn (production settings, pl
 Two editors, Ana and Boris, sign in like a browser (CSRF cookie and token) and, for --duration seconds,
 each in turn opens the change form of the same donor and the same project (GET), changes the one field
 that is theirs (Ana: the donor's short name and the project's title; Boris: the donor's description and
-the project's places) to a new value, and posts the form back with everything else as the page gave it,
+the project's editorial note) to a new value, and posts the form back with everything else as the page gave it,
 the edit token included. Meanwhile `manage.py reload_catalogue` runs again and again over the same rows;
 each run keeps the editors' edits (exit status 3) and loads the rest, so reloads and saves write at the
 same moments.
@@ -64,7 +64,7 @@ DONOR, PROJECT = "european-union", "eu-supports-border-management"
 # Who edits what: each editor owns one field of each object, so a change to it by the other is an overwrite.
 EDITORS = {
     "ana": {"donor": "short_name", "project": "title"},
-    "boris": {"donor": "description", "project": "places"},
+    "boris": {"donor": "description", "project": "editorial_note"},
 }
 PASSWORD = "a long drill password 1"
 REQUEST_TIMEOUT = 30
@@ -292,7 +292,7 @@ out = {}
 for kind, obj in (("donor", Donor.objects.get(slug=%(donor)r)), ("project", Project.objects.get(slug=%(project)r))):
     versions = Version.objects.get_for_object(obj).select_related("revision__user").order_by("pk")
     out[kind] = {
-        "current": {name: getattr(obj, name) for name in ("short_name", "description", "title", "places") if hasattr(obj, name)},
+        "current": {name: getattr(obj, name) for name in ("short_name", "description", "title", "editorial_note") if hasattr(obj, name)},
         "versions": [
             {"user": v.revision.user.username if v.revision.user else None,
              "fields": json.loads(v.serialized_data)[0]["fields"]}

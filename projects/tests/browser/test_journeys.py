@@ -125,6 +125,9 @@ def test_a_visitor_filters_by_donor_and_downloads_the_same_projects_as_csv(page)
         "start_precision",
         "duration_months",
         "editorial_note",
+        "place_slugs",
+        "place_names",
+        "place_iso_codes",
     ]
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert [(record["slug"], record["title"]) for record in records] == shown
@@ -264,7 +267,8 @@ def test_a_visitor_switches_to_serbian_and_back_on_the_same_filtered_page(page):
     assert parse_qs(urlsplit(page.url).query) == {"donor": ["european-union"], "sort": ["-amount"]}
     expect(page.locator("html")).to_have_attribute("lang", "sr-Cyrl")
     expect(page.locator(".language-notice")).to_have_text(
-        "Текстови пројеката, наслови и називи су на енглеском језику, као у извору."
+        "Текстови и наслови пројеката, реченице наведене из њих и називи донатора, партнера и места су на енглеском "
+        "језику, онако како их даје извор."
     )
     assert [slug for slug, _ in shown_projects(page)] == ["eu-supports-border-management"]
 

@@ -28,7 +28,7 @@ def test_no_public_page_scrolls_sideways_on_a_phone(new_page):
         page.goto(public_page.path)
         if overflow := sideways_overflow(page):
             too_wide.append(f"{public_page.name} ({public_page.path}): {overflow} px wider than the phone")
-    assert too_wide == []
+    assert too_wide == [], "\n".join(too_wide)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

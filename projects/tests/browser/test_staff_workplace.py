@@ -94,7 +94,9 @@ def test_the_three_figure_project_form_reads_each_figure_on_one_line_and_stays_s
         "more than 700,000 people · As of mid-2015 until the beginning of March 2016 · Republic of Serbia" in readings
     )
     assert len(readings) == 3
-    assert height < 2500, f"the form is {height} px tall"  # 4,403 px before the cards
+    # 4,403 px before the cards; 2,092 px after them. Since then the form has gained the start date's and the
+    # duration's sentences, the editorial note in two languages, and a card per place the text names (three here).
+    assert height < 3000, f"the form is {height} px tall"
 
 
 def test_an_editor_adds_a_figure_by_selecting_words_in_the_text_then_saves_it(signed_in):
