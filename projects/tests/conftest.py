@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
+from django.utils import translation
 
 from projects import facets
 
@@ -24,6 +25,16 @@ def empty_cache():
     nor the facet index (projects.facets) another one built."""
     cache.clear()
     facets.forget()
+
+
+@pytest.fixture(autouse=True)
+def default_language_between_tests():
+    """Each test starts in the default language. A request under /sr/ leaves its language active in the thread
+    (LocaleMiddleware activates it and nothing deactivates it), so a later test's get_absolute_url() or number
+    format would silently be Serbian: an English page's address came out as /sr/projects/... ."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
