@@ -20,6 +20,7 @@ from projects.translation import own_words
 
 from .factories import make_area, make_donor, make_figure, make_funding, make_project, make_status
 from .support.admin import change_url, make_editor, open_form, signed_in
+from .support.catalogue_words import ENGLISH_PLACE_NAMES
 from .support.html import page_text
 
 pytestmark = pytest.mark.django_db
@@ -33,17 +34,6 @@ ENGLISH_STATUS_AND_AREA_NAMES = [
     "Counter-smuggling and trafficking",
     "Information management and planning",
     "Institutional capacity",
-]
-# The places' English names (issue 13); not "FYRM", the text's own name, which labels quote inside lang="en".
-ENGLISH_PLACE_NAMES = [
-    "Serbia",
-    "Greece",
-    "North Macedonia",
-    "border with Bulgaria",
-    "Balkan route",
-    "Western Balkan route",
-    "Eastern Mediterranean route",
-    "Western Europe",
 ]
 
 

@@ -30,6 +30,7 @@ from projects.models import FigureUnit
 from projects.templatetags.catalogue import duration, figure_with_unit, partial_date, unit_words
 
 from .factories import make_area, make_figure, make_project
+from .support.catalogue_words import ENGLISH_PLACE_NAMES
 from .support.html import own_language_text
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -361,17 +362,7 @@ SERBIAN_PAGES = [
 ]
 # The catalogue's own words that must not show in English on a Serbian page (statuses, areas, places, partner roles):
 # add them here as they are translated. The interface's own strings come from the catalogue itself, below.
-CATALOGUE_ENGLISH = [
-    # Places (issue 13). "FYRM" is not here: it is the text's own name, which the label quotes inside lang="en".
-    "Serbia",
-    "Greece",
-    "North Macedonia",
-    "border with Bulgaria",
-    "Balkan route",
-    "Western Balkan route",
-    "Eastern Mediterranean route",
-    "Western Europe",
-]
+CATALOGUE_ENGLISH = [*ENGLISH_PLACE_NAMES]
 
 
 def english_interface_strings():
