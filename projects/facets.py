@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, router
 
+from .fragments import Fragments
 from .models import Area, ContextFigure, Currency, Donor, Funding, Place, Project, ProjectPlace, Status
 
 AreaLink = Project.areas.through
@@ -59,6 +60,8 @@ class FacetIndex:
 
     def __init__(self, state):
         self.state = state
+        # Pieces of pages rendered from this generation (projects.fragments): they go when the index does.
+        self.fragments = Fragments()
 
     @classmethod
     def build(cls, state, using):
@@ -227,6 +230,12 @@ def facet_index_for(request, using=None):
 def forget():
     """Drop every index of this process (the tests' rolled-back databases reuse generation numbers)."""
     _current.clear()
+
+
+def forget_fragments():
+    """Drop every rendered piece of page (projects.fragments) of this process, keeping the indexes."""
+    for index in _current.values():
+        index.fragments = Fragments()
 
 
 CURRENCY_LABELS = dict(Currency.choices)

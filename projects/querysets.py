@@ -89,6 +89,11 @@ def _places_named(project_model):
     return Prefetch("place_links", queryset=links)
 
 
+def summary_prefetches(project_model):
+    """What a list row shows of other tables: the project's areas, its grants with their donors, its places."""
+    return ["areas", _grants_with_donors(project_model), _places_named(project_model)]
+
+
 def search_terms(query):
     """'"border police" -asylum' -> (["border police"], ["asylum"]): what must and must not appear.
 
@@ -183,14 +188,14 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             derived["search_vector"] = search_document(self.model)
         return self.update(**derived)
 
+    def for_rows(self):
+        """Published projects as list rows, in one query: what a row shows of other tables is read only for the
+        rows projects.fragments has not rendered yet (summary_prefetches())."""
+        return self.published().defer("search_vector").select_related("status")
+
     def for_listing(self):
         """Published projects with everything a list row shows, in a fixed number of queries."""
-        return (
-            self.published()
-            .defer("search_vector")
-            .select_related("status")
-            .prefetch_related("areas", _grants_with_donors(self.model), _places_named(self.model))
-        )
+        return self.for_rows().prefetch_related(*summary_prefetches(self.model))
 
     def for_export(self):
         """Plain values of what the exports (projects.exports) write of each project itself, its status's

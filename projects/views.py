@@ -25,6 +25,7 @@ from .context_processors import language_tag
 from .facets import facet_index_for
 from .feeds import feed_url
 from .filters import ProjectFilter
+from .fragments import with_summaries
 from .maps import place_map
 from .models import Area, ContextFigure, Donor, Funding, Place, Project
 from .sitemaps import urlset_xml
@@ -124,7 +125,7 @@ class ProjectListView(FilterView):
     """The catalogue, filtered by query parameters (see projects.filters)."""
 
     filterset_class = ProjectFilter
-    queryset = Project.objects.for_listing()
+    queryset = Project.objects.for_rows()  # what else a row shows: projects.fragments
     template_name = "projects/project_list.html"
     context_object_name = "projects"
     paginate_by = 20
@@ -156,6 +157,7 @@ class ProjectListView(FilterView):
             reverse("projects:project_list"), self.filterset.canonical_query(page=context["page_obj"].number)
         )
         context.update(
+            projects=with_summaries(self.request, context["projects"]),
             active_filters=self.filterset.active_filters(),
             facets=self.filterset.facets(),
             canonical_url=self.request.build_absolute_uri(canonical),
@@ -445,12 +447,12 @@ class AreaDetailView(ListOfOneObjectView):
     queryset = Area.objects.listed()
 
     def get_rows(self, area):
-        return Project.objects.for_listing().filter(areas=area)
+        return Project.objects.for_rows().filter(areas=area)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            projects=context["object_list"],
+            projects=with_summaries(self.request, context["object_list"], heading_level=3),
             totals=Funding.objects.filter(project__in=self.get_rows(self.object)).totals_by_currency(),
         )
         return context
@@ -476,12 +478,12 @@ class PlaceDetailView(ListOfOneObjectView):
     queryset = Place.objects.listed().with_project_counts()
 
     def get_rows(self, place):
-        return Project.objects.for_listing().in_places([place])
+        return Project.objects.for_rows().in_places([place])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            projects=context["object_list"],
+            projects=with_summaries(self.request, context["object_list"], heading_level=3),
             figures=ContextFigure.objects.published().filter(places=self.object).select_related("project"),
             place_map=place_map([self.object]),
         )

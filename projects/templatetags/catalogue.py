@@ -1,5 +1,6 @@
 """How the portal says money, figures and dates, the same way on every page."""
 
+import dataclasses
 import json
 import re
 from decimal import Decimal
@@ -283,3 +284,51 @@ def grant_words(funding):
 
     needles = _number_spellings(funding.amount) if funding.amount is not None else []
     return words_around(funding.source_sentence, needles + ["fund", "financ"])
+
+
+def _key_part(value):
+    """`value` as part of a fragment's key: lists, error lists and dataclasses (FacetOption) become tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_key_part(item) for item in value)
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, *(_key_part(getattr(value, field.name)) for field in dataclasses.fields(value)))
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+class KeptFragmentNode(template.Node):
+    def __init__(self, name, nodelist, vary_on):
+        self.name, self.nodelist, self.vary_on = name, nodelist, vary_on
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None:
+            return self.nodelist.render(context)
+        from projects.facets import facet_index_for  # the facet index reads the models at build time
+
+        key = ("tag", self.name, get_language(), *(_key_part(value.resolve(context)) for value in self.vary_on))
+        fragments = facet_index_for(request).fragments
+        html = fragments.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            fragments.put(key, html)
+        return html
+
+
+@register.tag
+def kept_fragment(parser, token):
+    """`{% kept_fragment "name" var1 var2 %}...{% endkept_fragment %}`: what is inside, rendered once per catalogue
+    generation, language and values of the variables, then taken from this worker's memory (projects.fragments).
+
+    Like Django's `{% cache %}`, but with no timeout: the catalogue generation retires it. The variables must be
+    everything the inside shows apart from the catalogue itself and the language.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' needs a name")
+    nodelist = parser.parse(("endkept_fragment",))
+    parser.delete_first_token()
+    return KeptFragmentNode(bits[1].strip("\"'"), nodelist, [parser.compile_filter(bit) for bit in bits[2:]])
