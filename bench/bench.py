@@ -29,9 +29,11 @@ It exits 1 if any request failed (a non-2xx/3xx answer, a socket error or a time
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -82,6 +84,8 @@ REQUEST_TIMEOUT_SECONDS = 10
 # The single-flight burst: this many concurrent requests for one URL just after every page was retired.
 BURST_PATH = "/projects/?donor=european-union"
 BURST_REQUESTS = 50
+# The first visit to each URL after an edit (nothing cached, nothing kept): the median of this many.
+AFTER_EDIT_SAMPLES = 5
 # With --projects: seconds of load on /projects/ before measuring, so every worker has built its facet index.
 PRIME_SECONDS = 15
 
@@ -176,6 +180,22 @@ def burst_after_an_edit(portal, env, path=BURST_PATH, requests=BURST_REQUESTS):
     return answers
 
 
+def first_visits_after_an_edit(portal, env, paths, samples=AFTER_EDIT_SAMPLES):
+    """{path: median ms of the first request after an edit}: each sample retires every cached page and every kept
+    piece of page (projects.fragments) first, as a save in the admin does. What a crawler or the first visitor
+    after a change waits, which neither the page cache nor the kept pieces help."""
+    took = {}
+    for path in paths:
+        times = []
+        for _ in range(samples):
+            manage(env, "retire_cached_pages", "--verbosity", "0")
+            start = time.perf_counter()
+            fetch(portal.url(path), timeout=30)
+            times.append((time.perf_counter() - start) * 1000)
+        took[path] = statistics.median(times)
+    return took
+
+
 def bench_database(label, database_url, args, workdir, extra_paths=()):
     """Serve the portal on `database_url`, cached then uncached, and measure every target.
 
@@ -203,6 +223,8 @@ def bench_database(label, database_url, args, workdir, extra_paths=()):
             failed += column_failed
             if column == "cached":
                 burst = burst_after_an_edit(portal, column_env)
+            else:
+                runs["after an edit"] = first_visits_after_an_edit(portal, column_env, paths[1:])
     return runs, burst, failed
 
 
@@ -259,6 +281,7 @@ def print_table(label, runs, burst, cache_kind):
     head = f"{'req/s':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'/healthz':>9}"
     say(f"{'':24}{'':44}{'cached (ms)':^37}   {'uncached: PAGE_CACHE_SECONDS=0 (ms)':^37}")
     say(f"{'':24}{'URL':44}{head}   {head}")
+    after_edit = runs.pop("after an edit", {})
     measured = {column: figures(rows) for column, rows in runs.items()}
     healthz = {column: measured[column].get(TRIVIAL_VIEW.path) for column in runs}
     for label_, path, status, _ in runs["cached"]:
@@ -279,6 +302,13 @@ def print_table(label, runs, burst, cache_kind):
             result = measured[column].get(path)
             if result and wrk_errors(result):
                 say(f"{'':68}{column} failed: {describe_wrk_errors(result)}")
+    if after_edit:
+        say(
+            f"First visit after an edit (every cached page and kept piece retired; median of {AFTER_EDIT_SAMPLES}, ms):"
+        )
+        for label_, path, _, _ in runs["cached"]:
+            if path in after_edit:
+                say(f"{label_:24}{path[:43]:44}{after_edit[path]:>7.1f}")
     renders = burst.get("miss", 0) + burst.get("rendered", 0)
     served = ", ".join(f"{count} {how}" for how, count in sorted(burst.items()))
     say(

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -58,6 +59,14 @@ AMOUNT_FIELD = {
     "min_value": 0,
     "widget": forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
 }
+
+
+def given(value):
+    """Whether a cleaned filter value asks for anything. No donor, area or place chosen cleans to an empty
+    QuerySet (.none()), whose truth would be asked of the database compiler (about 0.5 ms each); it is known empty."""
+    if isinstance(value, QuerySet):
+        return not value.query.is_empty()
+    return value not in (None, "", [], ())
 
 
 @dataclass
@@ -379,7 +388,7 @@ class ProjectFilter(django_filters.FilterSet):
         """`queryset` narrowed by every valid filter except `leave_out` (a facet's own), not yet ordered."""
         cleaned = self.cleaned_data
         for name, value in cleaned.items():
-            if name != leave_out:
+            if name != leave_out and given(value):
                 queryset = self.filters[name].filter(queryset, value)
         currency = None if leave_out == "currency" else cleaned.get("currency")
         low, high = cleaned.get("min_amount"), cleaned.get("max_amount")

@@ -12,7 +12,8 @@ piece at once, exactly as it retires every cached page, and a worker never shows
 catalogue generation it read for this request: several workers and several app servers stay correct.
 
 What is personal to a request is never kept: a search's highlighted words (the row's facts are kept, its
-title and passage are rendered each time), a form's errors.
+title and passage are rendered each time). A signed-in editor's requests neither read nor keep pieces, as
+the page cache never serves them: they always see the rows as they are.
 
 Bounded (FRAGMENT_LIMIT pieces per generation, the least recently used dropped first), so a crawler walking
 every page of 100,000 projects keeps a worker's memory flat.
@@ -57,6 +58,17 @@ class Fragments:
         return len(self._pieces)
 
 
+def fragments_for(request, using=None):
+    """The kept pieces of the catalogue generation `request` reads; for a request that is not a public read (a
+    signed-in editor's, who must always see the rows as they are), an empty store that keeps nothing."""
+    from .caching import is_public_read  # caching imports the filters, which import the facet index, which imports this
+    from .facets import facet_index_for
+
+    if not is_public_read(request):
+        return Fragments(limit=0)
+    return facet_index_for(request, using=using).fragments
+
+
 def _searched(project):
     """Whether the row shows a search's highlighted words (ProjectQuerySet.with_search_headlines)."""
     return bool(getattr(project, "title_headline", None) or getattr(project, "text_headline", None))
@@ -69,12 +81,10 @@ def with_summaries(request, projects, heading_level=2):
     generation and language is taken as it was; the others read what a row shows of other tables (its areas,
     grants with donors, places: SUMMARY_PREFETCHES, three queries whatever their number) and are rendered.
     """
-    from .facets import facet_index_for  # the facet index owns a Fragments: it imports this module
-
     projects = list(projects)
     if not projects:
         return projects
-    fragments = facet_index_for(request, using=projects[0]._state.db).fragments
+    fragments = fragments_for(request, using=projects[0]._state.db)
     language = get_language()
     row_template = get_template("includes/_project_summary.html")
     facts_template = get_template("includes/_project_summary_facts.html")

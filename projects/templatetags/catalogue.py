@@ -307,10 +307,10 @@ class KeptFragmentNode(template.Node):
         request = context.get("request")
         if request is None:
             return self.nodelist.render(context)
-        from projects.facets import facet_index_for  # the facet index reads the models at build time
+        from projects.fragments import fragments_for
 
         key = ("tag", self.name, get_language(), *(_key_part(value.resolve(context)) for value in self.vary_on))
-        fragments = facet_index_for(request).fragments
+        fragments = fragments_for(request)
         html = fragments.get(key)
         if html is None:
             html = self.nodelist.render(context)

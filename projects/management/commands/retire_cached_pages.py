@@ -6,8 +6,9 @@ Retire every cached public page at once, on every app server sharing the cache:
 Every save or delete through Django already does this (projects.signals), and so does
 reload_catalogue. Run it after a change that sends no signals: a QuerySet.update() or bulk
 operation in a shell, raw SQL, or a database restored underneath the portal. It bumps the
-catalogue generation (projects.caching), so pages are rendered afresh on their next request;
-the old entries are never read again and age out of the cache by themselves.
+catalogue generation (projects.caching), so pages are rendered afresh on their next request, and
+so are the pieces of pages each worker keeps (projects.fragments); the old entries are never read
+again and age out of the cache by themselves.
 """
 
 from django.core.management.base import BaseCommand
