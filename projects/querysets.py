@@ -324,13 +324,14 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         expression = Coalesce(field, lowest).desc() if descending else F(field).asc(nulls_last=True)
         return self.order_by(expression, "title", "slug")
 
-    def related_to(self, project, limit=3):
+    def related_to(self, project, limit=3, index=None):
         """Other published projects sharing the most areas or donors with `project`.
 
         Ranked among at most RELATED_CANDIDATES projects per kind of link (the latest by id), so the
         cost stays flat when an area or a donor has tens of thousands of projects. With a catalogue
         of any realistic size per area or donor the candidates are all of them. Three queries at most: the
-        candidates of each kind of link, then their ranking.
+        candidates of each kind of link, then their ranking. Given the facet index of the catalogue's generation
+        (projects.facets), the candidates come from its bitsets and the ranking is the one query.
         """
         area_ids = [area.pk for area in project.areas.all()]
         donor_ids = [funding.donor_id for funding in project.fundings.all()]
@@ -351,9 +352,14 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             return self.none()
         # The candidates' ids first, one small query per kind of link: as subqueries joined by OR, PostgreSQL
         # tested every published project against them and joined every grant and area link (0.5 s at 100,000).
-        near = set()
-        for _relation, _lookup, _ids, candidates in links:
-            near.update(candidates.order_by("-project_id").values_list("project_id", flat=True)[:RELATED_CANDIDATES])
+        if index is not None:
+            near = index.related_candidates(area_ids, donor_ids, RELATED_CANDIDATES)
+        else:
+            near = set()
+            for _relation, _lookup, _ids, candidates in links:
+                near.update(
+                    candidates.order_by("-project_id").values_list("project_id", flat=True)[:RELATED_CANDIDATES]
+                )
         near.discard(project.pk)
         shared = [Count(relation, filter=Q(**{lookup: ids}), distinct=True) for relation, lookup, ids, _ in links]
         return (

@@ -71,7 +71,7 @@ class HomeView(TemplateView):
             key_figures=figures,
             timeline=figures_timeline(figure for figure, _projects in figures),
             areas=areas,
-            place_map=place_map(list(Place.objects.listed().with_project_counts())),
+            place_map=place_map(index.counted_places()),
             feed_url=feed_url(),
             **kwargs,
         )
@@ -235,13 +235,15 @@ class ProjectDetailView(DetailView):
         paragraphs = project.paragraphs
         marks = provenance.locate(paragraphs, provenance.facts_of(project))
         interface_lang = "" if in_source_language() else language_tag(get_language())
+        # The catalogue of this generation in memory (projects.facets): related projects' candidates, place counts.
+        index = facet_index_for(self.request, using=Project.objects.db)
         return super().get_context_data(
             citation=citations.rendered(citations.entry_item(project, url), english=[project.title]),
             citation_files=[
                 (reverse(f"project_cite_{file_format}", args=[project.slug]), label)
                 for file_format, label in CITATION_FILE_LABELS
             ],
-            related=Project.objects.related_to(project),
+            related=Project.objects.related_to(project, index=index),
             structured_data=project_schema(project, self.request.build_absolute_uri),
             marked_paragraphs=[
                 provenance.marked_paragraph(
@@ -253,13 +255,7 @@ class ProjectDetailView(DetailView):
             not_stated=not_stated_facts(project),
             changes=public_changes(project),
             # The project's places, each counted over the whole catalogue (as the shading is everywhere).
-            place_map=place_map(
-                list(
-                    Place.objects.filter(
-                        pk__in=[link.place_id for link in project.place_links.all()]
-                    ).with_project_counts()
-                )
-            )
+            place_map=place_map(index.counted_places([link.place for link in project.place_links.all()]))
             if project.place_links.all()
             else None,
             **kwargs,

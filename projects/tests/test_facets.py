@@ -259,3 +259,54 @@ def test_facet_index_follows_an_edit_at_once(client, catalogue_of_four):
     make_funding(Project.objects.get(title="Asylum Four"), Donor.objects.get(slug="iom"), amount="7", currency="EUR")
     assert counts(facets(client)["donor"])["iom"] == 2
     assert counts(facets(client, "donor=iom")["currency"]) == {"EUR": 1, "USD": 1}
+
+
+def test_related_projects_from_the_facet_index_are_those_the_sql_ranks(catalogue_of_four):
+    """ProjectQuerySet.related_to() takes its candidates from the index's bitsets on the detail page; with a small
+    catalogue both ways rank every project sharing an area or a donor, in the same order."""
+    from projects.facets import facet_index
+    from projects.models import Project
+
+    index = facet_index()
+    for project in Project.objects.for_detail():
+        from_sql = list(Project.objects.related_to(project))
+        assert list(Project.objects.related_to(project, index=index)) == from_sql, project.title
+        assert from_sql or not (project.areas.exists() or project.fundings.exists()), project.title
+
+
+def test_the_latest_projects_of_a_bitset_come_latest_first_and_stop_at_the_count(catalogue_of_four):
+    from projects.facets import facet_index
+    from projects.models import Project
+
+    index = facet_index()
+    published = list(Project.objects.published().order_by("-pk").values_list("pk", flat=True))
+    assert index.latest(index.everything, len(published) + 5) == published
+    assert index.latest(index.everything, 2) == published[:2]
+    assert index.latest(0, 3) == []
+
+
+def test_place_counts_from_the_facet_index_are_those_the_sql_counts(db):
+    from projects.facets import facet_index
+    from projects.models import Place
+
+    from .factories import link_place, make_place
+
+    serbia, greece, unused = (
+        make_place("Serbia", iso_code="RS"),
+        make_place("Greece", iso_code="GR"),
+        make_place("Mars"),
+    )
+    for number in range(3):
+        link_place(make_project(f"Published {number}"), serbia)
+    link_place(make_project("Hidden", is_published=False), greece)
+    link_place(make_project("Both"), greece)
+    link_place(Place.objects.get(pk=serbia.pk).projects.first(), greece)
+    index = facet_index()
+
+    def counted(places):
+        return [(place.slug, place.project_count) for place in places]
+
+    assert counted(index.counted_places()) == counted(Place.objects.listed().with_project_counts())
+    chosen = [greece, unused, serbia]
+    assert counted(index.counted_places(chosen)) == [("greece", 2), ("mars", 0), ("serbia", 3)]
+    assert not hasattr(index.places[0], "project_count")  # the index's own rows are never written on
