@@ -22,6 +22,7 @@ every page of 100,000 projects keeps a worker's memory flat.
 import threading
 from collections import OrderedDict
 
+from django.db import DatabaseError
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.translation import get_language
@@ -66,7 +67,11 @@ def fragments_for(request, using=None):
 
     if not is_public_read(request):
         return Fragments(limit=0)
-    return facet_index_for(request, using=using).fragments
+    try:
+        return facet_index_for(request, using=using).fragments
+    except DatabaseError:
+        # An error page rendered while the database is down (the 503 page) keeps nothing and asks nothing.
+        return Fragments(limit=0)
 
 
 def _searched(project):
