@@ -43,6 +43,17 @@ def bitset(positions, size):
     return int.from_bytes(bits, "little")
 
 
+def positions_of(bits):
+    """The positions of the set bits of `bits`, lowest first, read a byte at a time."""
+    found = []
+    for number, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
+        while byte:
+            lowest = byte & -byte
+            found.append(number * 8 + lowest.bit_length() - 1)
+            byte ^= lowest
+    return found
+
+
 @dataclass(frozen=True)
 class Row:
     """A donor, area or status as a facet option: its slug and name (pk for lookups), and the name's Serbian twin
@@ -59,14 +70,18 @@ class Row:
 class FacetIndex:
     """The published catalogue of one generation, as bitsets. Build it with FacetIndex.build()."""
 
-    def __init__(self, state):
+    def __init__(self, state, using=DEFAULT_DB_ALIAS):
         self.state = state
+        self.using = using
         # Pieces of pages rendered from this generation (projects.fragments): they go when the index does.
         self.fragments = Fragments()
+        # The list's sort orders (order()), each read on first use.
+        self._orders = {}
+        self._orders_lock = threading.Lock()
 
     @classmethod
     def build(cls, state, using):
-        index = cls(state)
+        index = cls(state, using)
         projects = list(
             Project.objects.using(using).filter(is_published=True).order_by("pk").values_list("pk", "status_id")
         )
@@ -180,6 +195,57 @@ class FacetIndex:
             last = len(values) if max_amount is None else bisect.bisect_right(values, max_amount)
             result |= bitset(where[first:last], self.size)
         return result
+
+    def order(self, sort):
+        """The positions of the published projects in the order ProjectQuerySet.ordered_by(sort) gives them ("title",
+        "-amount", ...). Read from the database on first use in this generation, so it is the database's own order
+        (its collation for titles, its tie-breaks), then kept: one list of ints per sort, some 0.8 MB at 100,000."""
+        positions = self._orders.get(sort)
+        if positions is None:
+            with self._orders_lock:
+                positions = self._orders.get(sort)
+                if positions is None:
+                    ordered = Project.objects.using(self.using).filter(is_published=True).ordered_by(sort)
+                    position = self.position
+                    # A project published after this generation began belongs to the next one.
+                    positions = [position[pk] for pk in ordered.values_list("pk", flat=True) if pk in position]
+                    self._orders[sort] = positions
+        return positions
+
+    def ordered_ids(self, bits, sort, start, stop):
+        """The ids of the projects of `bits` in the order of `sort`, from the `start`-th to before the `stop`-th: a
+        page of the list, without asking the database which projects match.
+
+        A filter that keeps most of the catalogue is walked in order until the page is full; one that keeps few
+        (a tenth or less) has its projects ranked and sorted, so a single match does not walk 100,000 projects."""
+        order = self.order(sort)
+        if bits == self.everything:
+            return [self.pks[where] for where in order[start:stop]]
+        if bits.bit_count() * 10 <= self.size:
+            rank = self._ranks(sort)
+            kept = sorted(positions_of(bits), key=rank.__getitem__)
+            return [self.pks[where] for where in kept[start:stop]]
+        flags = bits.to_bytes((self.size + 7) // 8 or 1, "little")
+        found, seen = [], 0
+        for where in order:
+            if flags[where >> 3] >> (where & 7) & 1:
+                if seen >= start:
+                    found.append(self.pks[where])
+                seen += 1
+                if seen >= stop:
+                    break
+        return found
+
+    def _ranks(self, sort):
+        """The rank of each position in the order of `sort` (the inverse of order()), kept like the order."""
+        key = ("rank", sort)
+        rank = self._orders.get(key)
+        if rank is None:
+            rank = [self.size] * self.size  # a project gone since this generation began sorts last
+            for number, where in enumerate(self.order(sort)):
+                rank[where] = number
+            self._orders[key] = rank
+        return rank
 
     def latest(self, bits, count):
         """The ids of the last `count` published projects (by id) in `bits`, the latest first.

@@ -61,6 +61,22 @@ AMOUNT_FIELD = {
 }
 
 
+class KeptInOrder:
+    """The ids of the projects of a bitset in a sort order, read a slice at a time (FacetIndex.ordered_ids())."""
+
+    def __init__(self, index, bits, sort):
+        self.index, self.bits, self.sort = index, bits, sort
+
+    def __len__(self):
+        return self.bits.bit_count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("KeptInOrder takes a slice, as a paginator asks")
+        start, stop, _ = key.indices(len(self))
+        return self.index.ordered_ids(self.bits, self.sort, start, stop)
+
+
 def given(value):
     """Whether a cleaned filter value asks for anything. No donor, area or place chosen cleans to an empty
     QuerySet (.none()), whose truth would be asked of the database compiler (about 0.5 ms each); it is known empty."""
@@ -337,6 +353,14 @@ class ProjectFilter(django_filters.FilterSet):
         flags = kept.to_bytes((index.size + 7) // 8 or 1, "little")
         position = index.position
         return [pk for pk in ranked if (where := position.get(pk)) is not None and flags[where >> 3] >> (where & 7) & 1]
+
+    def ordered_ids_kept(self):
+        """The ids of the listed projects in the list's order, as a sequence the paginator slices (KeptInOrder): from
+        the facet index, for any filters and sort but a search in relevance order (ranked_ids_kept() has those)."""
+        sort = self.cleaned_data.get("sort") or DEFAULT_SORT
+        if sort == "relevance":  # without search words, relevance is title order (ordered_by())
+            sort = "title"
+        return KeptInOrder(self.facet_index(), self.kept_bits(), sort)
 
     def count(self):
         """How many projects the list holds: its bitset's population, no COUNT(*) over the catalogue."""

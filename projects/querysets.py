@@ -395,7 +395,10 @@ class ListedQuerySet(NaturalKeyQuerySet):
         of project ids), how many of those."""
         lookup = self.projects_lookup
         condition = Q(**{f"{lookup}__is_published": True}) if among is None else Q(**{f"{lookup}__in": among})
-        return self.annotate(project_count=Count(lookup, filter=condition, distinct=self.count_distinct))
+        counted = self.annotate(project_count=Count(lookup, filter=condition, distinct=self.count_distinct))
+        # Django leaves Meta.ordering out of a grouped query: without this, PostgreSQL listed areas and places in
+        # the order of its hash aggregate.
+        return counted if counted.query.order_by else counted.order_by(*self.model._meta.ordering)
 
     def facet_counts(self, among):
         """The listed rows by name, each with `project_count` among `among`: one grouped query, whatever the size."""

@@ -100,10 +100,12 @@ class ContextView(ListView):
 
 
 class RankedRows:
-    """The rows of `ids`, in that order, a page at a time, for the paginator: one query per page by primary key.
+    """The rows of `ids` (a list, or a sequence that slices like one), in that order, a page at a time, for the
+    paginator: one query per page by primary key.
 
-    For a search in relevance order, whose ranking was read once for the facets already (see
-    ProjectFilter.ranked_search_ids), instead of ranking every match again for the page's rows.
+    The ids come from the facet index (ProjectFilter.ordered_ids_kept()), or, for a search in relevance order, from
+    its ranking, read once for the facets already (ProjectFilter.ranked_search_ids()): the page's rows are not
+    filtered, sorted or ranked again in SQL.
     """
 
     def __init__(self, queryset, ids):
@@ -133,7 +135,11 @@ class ProjectListView(FilterView):
     strict = False
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+        # FilterView.get() less its filterset.qs: the page's rows are read by id (paginate_queryset()), so the
+        # filtered and sorted SQL is never built. Invalid parameters are left out of every count and row.
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.object_list = self.get_queryset()
+        response = self.render_to_response(self.get_context_data(filter=self.filterset, object_list=self.object_list))
         if self.filterset.errors:
             response.status_code = 400
         return response
@@ -145,10 +151,14 @@ class ProjectListView(FilterView):
         return paginator
 
     def paginate_queryset(self, queryset, page_size):
-        # Highlighted matches for the rows shown only: never for the count or the facets.
-        rows = queryset.with_search_headlines(self.filterset.search_query)
-        ranked = self.filterset.ranked_ids_kept()  # a search in relevance order: its ids, best first
-        return super().paginate_queryset(rows if ranked is None else RankedRows(rows, ranked), page_size)
+        # The page's ids come from the facet index, in the list's order: a search in relevance order ranked once
+        # (ranked_ids_kept()), any other list from the index's sort orders (ordered_ids_kept()). The rows are then
+        # read by id, with no filter to build or run again. Highlighted matches for the rows shown only.
+        ids = self.filterset.ranked_ids_kept()
+        if ids is None:
+            ids = self.filterset.ordered_ids_kept()
+        rows = self.get_queryset().with_search_headlines(self.filterset.search_query)
+        return super().paginate_queryset(RankedRows(rows, ids), page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

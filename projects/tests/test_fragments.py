@@ -62,3 +62,18 @@ def test_a_kept_field_shows_the_error_of_its_own_request_only(client):
     assert accepted.status_code == 200
     assert "The largest amount must not be below the smallest." not in page_text(accepted)
     assert "A project" in page_text(accepted)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["projects:area_list", "projects:place_list"])
+def test_areas_and_places_are_listed_by_name_whatever_order_they_were_made_in(client, page):
+    """Their counts are a grouped query, which Django leaves Meta.ordering out of: PostgreSQL listed them in the order
+    of its hash aggregate until with_project_counts() ordered them itself."""
+    from .factories import link_place, make_place
+
+    names = ["Zeta Zone", "Alpha Area", "Mid Mark"]
+    for name in names:
+        project = make_project(f"Project in {name}", areas=[make_area(name)])
+        link_place(project, make_place(name))
+    text = page_text(client.get(reverse(page)))
+    assert [text.index(name) for name in sorted(names)] == sorted(text.index(name) for name in names)
