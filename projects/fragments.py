@@ -84,7 +84,7 @@ def with_summaries(request, projects, heading_level=2):
 
     The rows come from Project.objects.for_rows() (the project itself, one query). A row rendered before in this
     generation and language is taken as it was; the others read what a row shows of other tables (its areas,
-    grants with donors, places: SUMMARY_PREFETCHES, three queries whatever their number) and are rendered.
+    grants with donors, places: summary_prefetches(), three queries whatever their number) and are rendered.
     """
     projects = list(projects)
     if not projects:
