@@ -69,6 +69,12 @@ def given(value):
     return value not in (None, "", [], ())
 
 
+def entries_chosen(value):
+    """The entries of a cleaned donor, area or place choice; none, without asking the compiler, when none is chosen
+    (given())."""
+    return value if given(value) else []
+
+
 @dataclass
 class FacetOption:
     """One choice of a facet and how many projects it would list together with the other filters."""
@@ -144,6 +150,15 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         form = ProjectFilterForm
 
+    def get_form_class(self):
+        """The form class, built once per FilterSet class: its fields depend on nothing of a request (the choices'
+        querysets are fixed), and django-filter would build the fields and the class anew for every filterset
+        (0.4 ms of every list page, feed and export). Each form deep-copies the class's fields, as Django's forms do."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def cleaned_data(self):
         """The valid parameters ({} with none given); an invalid one is left out, and the page says so."""
@@ -164,8 +179,8 @@ class ProjectFilter(django_filters.FilterSet):
         cleaned = self.cleaned_data
         names = {}
         for field in ("donor", "area"):
-            names[field] = {obj.slug: own_words(obj, "name") for obj in cleaned.get(field) or []}
-        names["place"] = {obj.slug: obj.marked_label for obj in cleaned.get("place") or []}
+            names[field] = {obj.slug: own_words(obj, "name") for obj in entries_chosen(cleaned.get(field))}
+        names["place"] = {obj.slug: obj.marked_label for obj in entries_chosen(cleaned.get("place"))}
         if cleaned.get("status"):
             names["status"] = {cleaned["status"].slug: own_words(cleaned["status"], "name")}
         active = []
@@ -215,7 +230,7 @@ class ProjectFilter(django_filters.FilterSet):
         if search:
             pairs.append(("q", search))
         for name in ("donor", "area", "place"):
-            pairs += [(name, slug) for slug in sorted({entry.slug for entry in cleaned.get(name) or []})]
+            pairs += [(name, slug) for slug in sorted({entry.slug for entry in entries_chosen(cleaned.get(name))})]
         if cleaned.get("status"):
             pairs.append(("status", cleaned["status"].slug))
         if cleaned.get("currency"):
