@@ -162,18 +162,19 @@ def search_document(project_model):
 
 
 @functools.cache
-def exported_links_sql(project_model, vendor):
-    """{"areas_json": SQL, "grants_json": SQL, "places_json": SQL}: for ProjectQuerySet.for_export(), one correlated
-    subquery per kind of link that gives a project's linked rows as a JSON array of arrays, in no order:
+def exported_links(project_model, vendor):
+    """{"areas_json": RawSQL, "grants_json": RawSQL, "places_json": RawSQL}: for ProjectQuerySet.for_export(), one
+    correlated subquery per kind of link that gives a project's linked rows as a JSON array of arrays, in no order:
 
     - areas: [name, slug];
     - grants: [donor name, grant pk, donor slug, currency, amount] (the amount a JSON number, exactly as stored);
     - places: [name, slug, display name, kind, ISO code].
 
     An export's first rows then need no query of their own for their areas, grants and places. Plain SQL, written
-    once per database vendor: the ORM would compile three subqueries on every export (about 2 ms, most of the
-    time to the first row). The outer query names the project table by its own name, as Django's always does.
-    PostgreSQL gives NULL, SQLite "[]", for a project with no such rows.
+    once per database vendor, in expressions made once (each query copies them): the ORM would build and compile
+    three subqueries on every export (about 3 ms, most of the time to the first row). The outer query names the
+    project table by its own name, as Django's always does. PostgreSQL gives NULL, SQLite "[]", for a project with
+    no such rows.
     """
     if vendor == "postgresql":
         aggregate, array = "JSON_AGG", "JSON_BUILD_ARRAY"
@@ -183,10 +184,11 @@ def exported_links_sql(project_model, vendor):
 
     def rows(columns, tables):
         # As text on both databases: psycopg would read a JSON column into floats, and amounts are decimals.
-        return (
+        sql = (
             f"SELECT CAST({aggregate}({array}({', '.join(columns)})) AS TEXT) "
             f"FROM {tables} WHERE link.project_id = {project}.id"
         )
+        return RawSQL(sql, [], output_field=models.TextField())
 
     def joined(links, entry):
         """The link table (as `link`) joined to the table of its `entry` foreign key (as `entry`)."""
@@ -247,11 +249,8 @@ class ProjectQuerySet(NaturalKeyQuerySet):
     def for_export(self):
         """Plain values of everything the exports (projects.exports) write of each project, in one SELECT: the
         project's own fields, its status's code and label, and its areas, grants (with their donors) and places
-        as JSON text (exported_links_sql()); never `text` or `search_vector`, which no export writes."""
-        links = {
-            name: RawSQL(sql, [], output_field=models.TextField())
-            for name, sql in exported_links_sql(self.model, connections[self.db].vendor).items()
-        }
+        as JSON text (exported_links()); never `text` or `search_vector`, which no export writes."""
+        links = exported_links(self.model, connections[self.db].vendor)
         return self.values(
             "pk",
             "slug",
