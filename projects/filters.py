@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict
 from django.http import QueryDict
 from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html
@@ -182,9 +183,22 @@ class ProjectFilter(django_filters.FilterSet):
         return cls._form_class
 
     @property
+    def nothing_given(self):
+        """Whether the address has no parameter at all (the whole list, the plain export or feed): then there is
+        nothing to validate, and the form (0.6 ms to build and clean) is built only if a page shows it."""
+        return self.is_bound and not self.data
+
+    def is_valid(self):
+        return self.nothing_given or super().is_valid()
+
+    @property
+    def errors(self):
+        return ErrorDict() if self.nothing_given else super().errors
+
+    @property
     def cleaned_data(self):
         """The valid parameters ({} with none given); an invalid one is left out, and the page says so."""
-        if not self.is_bound:
+        if not self.is_bound or self.nothing_given:
             return {}
         self.form.errors  # noqa: B018 -- validates once (cached); cleaned_data then holds every valid value
         return self.form.cleaned_data
