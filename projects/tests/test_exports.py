@@ -8,9 +8,11 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from projects.caching import PageCacheMiddleware
+from projects.catalogue import snapshot
 
 from .factories import link_place, make_area, make_donor, make_funding, make_place, make_project
 from .support.bad_input import BAD_QUERIES, short
@@ -346,6 +348,23 @@ def test_a_project_with_no_areas_grants_or_places_has_empty_cells(client):
     assert [row[column] for column in ("area_slugs", "donor_slugs", "grant_amounts", "place_slugs")] == ["", "", "", ""]
     (record,) = json_export(client)["projects"]
     assert (record["areas"], record["donors"], record["grants"], record["places"]) == ([], [], [], [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_exports_snapshot_is_one_read_only_moment_without_jit_on_postgresql():
+    """What snapshot() sets on PostgreSQL holds for its transaction only: the connection's next one is as before."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite transactions read one moment without being told")
+    settings = "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only'), current_setting('jit')"
+    with connection.cursor() as cursor:
+        cursor.execute(settings)
+        before = cursor.fetchone()
+    with snapshot(), connection.cursor() as cursor:
+        cursor.execute(settings)
+        assert cursor.fetchone() == ("repeatable read", "on", "off")
+    with connection.cursor() as cursor:
+        cursor.execute(settings)
+        assert cursor.fetchone() == before
 
 
 def test_an_export_keeps_the_lists_order_across_its_chunks(client, db):
