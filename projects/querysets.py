@@ -5,6 +5,7 @@ models it joins through its own model's relations (`self.model.fundings`, `self.
 """
 
 import datetime
+import functools
 import re
 from itertools import groupby
 
@@ -25,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Lower
 
 from portal.serbian import to_latin
@@ -159,6 +161,53 @@ def search_document(project_model):
     )
 
 
+@functools.cache
+def exported_links(project_model, vendor):
+    """{"areas_json": RawSQL, "grants_json": RawSQL, "places_json": RawSQL}: for ProjectQuerySet.for_export(), one
+    correlated subquery per kind of link that gives a project's linked rows as a JSON array of arrays, in no order:
+
+    - areas: [name, slug];
+    - grants: [donor name, grant pk, donor slug, currency, amount] (the amount a JSON number, exactly as stored);
+    - places: [name, slug, display name, kind, ISO code].
+
+    An export's first rows then need no query of their own for their areas, grants and places. Plain SQL, written
+    once per database vendor, in expressions made once (each query copies them): the ORM would build and compile
+    three subqueries on every export (about 3 ms, most of the time to the first row). The outer query names the
+    project table by its own name, as Django's always does. PostgreSQL gives NULL, SQLite "[]", for a project with
+    no such rows.
+    """
+    if vendor == "postgresql":
+        aggregate, array = "JSON_AGG", "JSON_BUILD_ARRAY"
+    else:
+        aggregate, array = "JSON_GROUP_ARRAY", "JSON_ARRAY"
+    project = project_model._meta.db_table
+
+    def rows(columns, tables):
+        # As text on both databases: psycopg would read a JSON column into floats, and amounts are decimals.
+        sql = (
+            f"SELECT CAST({aggregate}({array}({', '.join(columns)})) AS TEXT) "
+            f"FROM {tables} WHERE link.project_id = {project}.id"
+        )
+        return RawSQL(sql, [], output_field=models.TextField())
+
+    def joined(links, entry):
+        """The link table (as `link`) joined to the table of its `entry` foreign key (as `entry`)."""
+        entries = links._meta.get_field(entry).related_model._meta.db_table
+        return f"{links._meta.db_table} link JOIN {entries} {entry} ON {entry}.id = link.{entry}_id"
+
+    return {
+        "areas_json": rows(["area.name", "area.slug"], joined(project_model.areas.through, "area")),
+        "grants_json": rows(
+            ["donor.name", "link.id", "donor.slug", "link.currency", "link.amount"],
+            joined(rows_of(project_model, "fundings"), "donor"),
+        ),
+        "places_json": rows(
+            ["place.name", "place.slug", "place.display_name", "place.kind", "place.iso_code"],
+            joined(rows_of(project_model, "place_links"), "place"),
+        ),
+    }
+
+
 class ProjectQuerySet(NaturalKeyQuerySet):
     def published(self):
         """Only what the public may see."""
@@ -198,8 +247,10 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         return self.for_rows().prefetch_related(*summary_prefetches(self.model))
 
     def for_export(self):
-        """Plain values of what the exports (projects.exports) write of each project itself, its status's
-        code and label in the same query; never `text` or `search_vector`, which no export writes."""
+        """Plain values of everything the exports (projects.exports) write of each project, in one SELECT: the
+        project's own fields, its status's code and label, and its areas, grants (with their donors) and places
+        as JSON text (exported_links()); never `text` or `search_vector`, which no export writes."""
+        links = exported_links(self.model, connections[self.db].vendor)
         return self.values(
             "pk",
             "slug",
@@ -210,6 +261,7 @@ class ProjectQuerySet(NaturalKeyQuerySet):
             "start_precision",
             "duration_months",
             "editorial_note",
+            **links,
         )
 
     def for_detail(self):

@@ -314,8 +314,8 @@ class ContextExportView(View):
 
     def get(self, request):
         database = router.db_for_read(ContextFigure)
-        rows = ContextFigure.objects.using(database).published().for_export().iterator(chunk_size=exports.CHUNK_SIZE)
-        rows = exports.export_snapshot(rows, database)
+        figures = ContextFigure.objects.using(database).published().for_export()
+        rows = exports.export_snapshot(exports.fetched_in_chunks(figures), database)
         project_url = exports.project_url_maker(request.build_absolute_uri)
         if self.file_format == "csv":
             lines = exports.figure_csv_lines(rows, project_url)
