@@ -352,3 +352,12 @@ def test_a_request_that_finds_the_page_being_rendered_waits_for_that_copy(client
     response = client.get(list_url)
     assert response[caching.RENDER_HEADER] == "shared"
     assert response.content == copy["content"]
+
+
+@pytest.mark.parametrize("name", ["donor", "area", "place"])
+def test_every_value_of_a_repeated_filter_is_part_of_the_cache_key(name):
+    """`?place=greece&place=serbia` is a page of its own: it was served the cached `?place=serbia` (the key kept the
+    last value only), with the wrong boxes ticked and the wrong projects listed."""
+    both = page_key(7, RequestFactory().get(f"/projects/?{name}=greece&{name}=serbia"))
+    assert both != page_key(7, RequestFactory().get(f"/projects/?{name}=serbia"))
+    assert both == page_key(7, RequestFactory().get(f"/projects/?{name}=serbia&{name}=greece"))
