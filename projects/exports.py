@@ -201,26 +201,36 @@ class _Line:
         return value
 
 
-def csv_lines(chunks, project_url):
-    """The CSV file, a piece per chunk of project_chunks(): a byte-order mark (so spreadsheets read UTF-8) and the
-    header with the first chunk, then a line per project."""
+def csv_pieces(chunks, columns, line_of):
+    """A CSV file, a piece per chunk: a byte-order mark (so spreadsheets read UTF-8) and the header (`columns`) with
+    the first chunk, then `line_of(row)` (a list of cells) for each row."""
     writer = csv.writer(_Line())
-    head = "\ufeff" + writer.writerow(CSV_COLUMNS)
+    head = "\ufeff" + writer.writerow(columns)
     for chunk in chunks:
-        yield head + "".join(writer.writerow(csv_row(project_record(row, project_url))) for row in chunk)
+        yield head + "".join(writer.writerow(line_of(row)) for row in chunk)
         head = ""
     if head:
         yield head
 
 
-def json_chunks(chunks, project_url, source):
-    """The JSON file in pieces: {"source": the list's URL, "projects": [record, ...]}, one record a line."""
-    head, separator = '{"source": ' + json.dumps(source) + ', "projects": [', "\n"
+def json_pieces(chunks, source, name, record_of):
+    """A JSON file in pieces, one per chunk: {"source": `source`, `name`: [record_of(row), ...]}, one record a line."""
+    head, separator = '{"source": ' + json.dumps(source) + f', "{name}": [', "\n"
     for chunk in chunks:
-        records = [json.dumps(project_record(row, project_url), ensure_ascii=False) for row in chunk]
+        records = [json.dumps(record_of(row), ensure_ascii=False) for row in chunk]
         yield head + separator + ",\n".join(records)
         head, separator = "", ",\n"
     yield head + "\n]}\n"
+
+
+def csv_lines(chunks, project_url):
+    """The projects' CSV file, a piece per chunk of project_chunks(), a line per project."""
+    return csv_pieces(chunks, CSV_COLUMNS, lambda row: csv_row(project_record(row, project_url)))
+
+
+def json_chunks(chunks, project_url, source):
+    """The projects' JSON file in pieces: {"source": the list's URL, "projects": [record, ...]}."""
+    return json_pieces(chunks, source, "projects", lambda row: project_record(row, project_url))
 
 
 # The migration-context figures -----------------------------------------------------------------------------
@@ -317,21 +327,10 @@ def figure_csv_row(record):
 def figure_csv_lines(chunks, project_url):
     """The figures' CSV file, like csv_lines(): byte-order mark and header with the first chunk, a line per figure
     of `chunks` (lists of value rows: fetched_in_chunks(ContextFigureQuerySet.for_export()))."""
-    writer = csv.writer(_Line())
-    head = "\ufeff" + writer.writerow(FIGURE_CSV_COLUMNS)
-    for chunk in chunks:
-        yield head + "".join(writer.writerow(figure_csv_row(figure_record(row, project_url))) for row in chunk)
-        head = ""
-    if head:
-        yield head
+    return csv_pieces(chunks, FIGURE_CSV_COLUMNS, lambda row: figure_csv_row(figure_record(row, project_url)))
 
 
 def figure_json_chunks(chunks, project_url, source):
     """The figures' JSON file in pieces (from lists of value rows, as figure_csv_lines()): {"source": /context/'s
     URL, "figures": [record, ...]}, one a line."""
-    head, separator = '{"source": ' + json.dumps(source) + ', "figures": [', "\n"
-    for chunk in chunks:
-        records = [json.dumps(figure_record(row, project_url), ensure_ascii=False) for row in chunk]
-        yield head + separator + ",\n".join(records)
-        head, separator = "", ",\n"
-    yield head + "\n]}\n"
+    return json_pieces(chunks, source, "figures", lambda row: figure_record(row, project_url))
