@@ -41,7 +41,7 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
-from .filters import FILTER_PARAMETERS
+from .filters import FILTER_PARAMETERS, MULTIPLE_VALUE_PARAMETERS
 from .models import CatalogueGeneration
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,6 @@ PRIVATE_DIRECTIVES = ("private", "no-store", "no-cache")
 # longer than a change takes from stamping its time to committing.
 LAST_MODIFIED_SETTLE_SECONDS = 5
 # The query parameters public pages read; any other cannot change a page, so it stays out of the key.
-# Donor, area and place take several values (the list shows projects of any of them); every other one, one:
-# the last, as QueryDict.get() and Django's form widgets read it.
-MULTIPLE_VALUE_PARAMETERS = {"donor", "area", "place"}
 PAGE_PARAMETERS = {*FILTER_PARAMETERS, "sort", "page", "p"}  # p: the sitemap's page
 # Single flight (PageCacheMiddleware.wait_for_another_render): how long a render holds its page's lock at
 # most, how long other requests for the page wait for its copy, and how often they look.

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.http import QueryDict
@@ -54,6 +55,9 @@ def _search_hint():
 search_hint = lazy(_search_hint, SafeString)
 # The parameters that narrow the list (sort and page only order and slice it).
 FILTER_PARAMETERS = ["q", "donor", "area", "place", "status", "currency", "min_amount", "max_amount"]
+# The ones that take several values (the list shows projects of any of them); every other one, one: the last, as
+# QueryDict.get() and Django's form widgets read it.
+MULTIPLE_VALUE_PARAMETERS = {"donor", "area", "place"}
 
 # A text box with a decimal keypad (as GOV.UK advises) rather than type=number, which mangles bad input.
 AMOUNT_FIELD = {
@@ -125,6 +129,9 @@ class ProjectFilter(django_filters.FilterSet):
         max_length=200,
         help_text=search_hint(),
         widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q-hint"}),
+        # Control characters (the null character has its own message, from CharField) can be in no project's text,
+        # and XML 1.0 cannot carry them: the feed's title, which names the search, could not be written at all.
+        validators=[RegexValidator(r"[\x01-\x08\x0B\x0C\x0E-\x1F]", inverse_match=True)],
     )
     donor = django_filters.ModelMultipleChoiceFilter(
         label=_("Donor"),
@@ -240,7 +247,8 @@ class ProjectFilter(django_filters.FilterSet):
             if field in self.form.errors:
                 # Not applied: the error summary and the field say so; a chip would claim it filters.
                 continue
-            for value in data.getlist(field):
+            # Only what the form read: every value of a donor, area or place, the last of any other parameter.
+            for value in data.getlist(field) if field in MULTIPLE_VALUE_PARAMETERS else [data.get(field, "")]:
                 if not value.strip():
                     continue
                 remaining = data.copy()
@@ -250,7 +258,8 @@ class ProjectFilter(django_filters.FilterSet):
                 active.append(
                     {
                         "label": self.filters[field].label,
-                        "value": names.get(field, {}).get(value, value),
+                        # What the filter applied: the form strips the ends (CharField), control characters too.
+                        "value": names.get(field, {}).get(value, value.strip()),
                         # A donor's name is the source's, in English in every interface; an area's or a status's
                         # is the catalogue's own, in the page's language once translated (the `source` filter tells).
                         "is_source": value in names.get(field, {}),

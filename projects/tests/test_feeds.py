@@ -139,6 +139,8 @@ def test_the_feed_holds_the_latest_changes_only(client, db):
         ("min_amount=abc", "Grant of at least: Enter a number."),
         ("sort=bogus", "Sort by: Select a valid choice. bogus is not one of the available choices."),
         ("q=a%00b", "Search: Null characters are not allowed."),
+        # XML 1.0 cannot carry a control character: the feed's title, which names the search, could not be written.
+        ("q=a%01b", "Search: Enter a valid value."),
     ],
     ids=short,
 )
@@ -196,3 +198,19 @@ def test_odd_feed_parameters_answer_200_or_400_never_a_server_error(client, thre
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert not feedparser.parse(response.content).bozo
+
+
+def test_a_search_ending_in_a_control_character_names_what_it_searched(client, three_projects):
+    """The form strips the ends of the words, \x1f included (Python counts it as white space): the feed's title names
+    the search as applied. It named the raw words, which XML 1.0 cannot carry, and the feed was a 500."""
+    response = client.get(FEED, {"q": "0\x1f"})
+    assert response.status_code == 200
+    assert "Search: 0)" in response.content.decode()
+
+
+def test_a_repeated_single_valued_parameter_is_named_as_the_form_read_it(client, three_projects):
+    """The form reads the last of repeated values (QueryDict.get()): here none. The title named every value, so an
+    earlier invalid one, which XML 1.0 cannot carry either, made the feed a 500."""
+    response = client.get(f"{FEED}?max_amount=%C2%B0y%0B%1Ee&max_amount=")
+    assert response.status_code == 200
+    assert "Grant of at most" not in response.content.decode()
