@@ -61,7 +61,7 @@ from .synthetic import synthetic_condition
 # CATALOGUE_MODELS (in dependency order) and natural_key_fields() are declared once, in projects.models.
 MODELS_BY_LABEL = {model._meta.label_lower: model for model in CATALOGUE_MODELS}
 # Bookkeeping the database keeps by itself; fixtures neither carry nor compare it.
-UNSERIALISED_FIELDS = {"id", "created", "updated", "largest_grant", "search_vector"}
+UNSERIALISED_FIELDS = {"id", "created", "updated", "largest_grant"}
 
 
 def catalogue_fields(model):
@@ -354,7 +354,7 @@ class _Loader:
             fields = catalogue_fields(model)
             references = [f for f in fields if f.is_relation and not f.many_to_many]
             # Derived columns stay unread: save() then leaves them alone, and refresh_derived() sets them.
-            derived = [name for name in ("largest_grant", "search_vector") if hasattr(model, name)]
+            derived = [name for name in ("largest_grant",) if hasattr(model, name)]
             rows = list(model.objects.exclude(synthetic_condition(model)).defer(*derived).order_by("pk"))
             for row in rows:
                 for reference in references:

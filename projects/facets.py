@@ -36,11 +36,15 @@ AreaLink = Project.areas.through
 
 
 def bitset(positions, size):
-    """An int with the bits at `positions` set (any iterable of ints below `size`)."""
-    bits = bytearray((size + 7) // 8)
+    """An int with the bits at `positions` set (any iterable of ints below `size`).
+
+    Written as a string of binary digits, which int() reads in C: one store per position, where setting bits in
+    bytes costs four operations (half the time for a search that matches 50,000 projects)."""
+    digits = bytearray(b"0") * size
     for position in positions:
-        bits[position >> 3] |= 1 << (position & 7)
-    return int.from_bytes(bits, "little")
+        digits[position] = 49  # "1"
+    digits.reverse()  # the lowest position is the last digit
+    return int(digits, 2) if size else 0
 
 
 def positions_of(bits):
@@ -234,6 +238,22 @@ class FacetIndex:
                 seen += 1
                 if seen >= stop:
                     break
+        return found
+
+    def in_relevance_order(self, ranks):
+        """The positions of the published projects among `ranks` ([(pk, rank)] in any order, as
+        querysets.search_ranks() reads them), the best first and equal ranks in title order: the order of
+        ordered_by("relevance").
+
+        Sorted here, not by the database: by title (the index's own order("title")), then by rank, keeping the
+        title order among equals. Two sorts on a ready-made key cost less than PostgreSQL's sort of the ranks alone,
+        which at 50,000 matches spills to disk."""
+        where = self.position.get
+        rank_of = {where(pk): rank for pk, rank in ranks}
+        rank_of.pop(None, None)  # not published in this generation
+        found = list(rank_of)
+        found.sort(key=self._ranks("title").__getitem__)
+        found.sort(key=rank_of.__getitem__, reverse=True)  # stable, reversed too
         return found
 
     def _ranks(self, sort):

@@ -20,8 +20,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .facets import facet_index_for
+from .facets import bitset, facet_index_for
 from .models import Area, Currency, Donor, Funding, Place, Status
+from .querysets import search_ranks
 from .templatetags.catalogue import in_source_language, plain_number
 from .translation import own_words
 
@@ -82,6 +83,23 @@ class KeptInOrder:
             raise TypeError("KeptInOrder takes a slice, as a paginator asks")
         start, stop, _ = key.indices(len(self))
         return self.index.ordered_ids(self.bits, self.sort, start, stop)
+
+
+class PositionsInOrder:
+    """The ids of the projects at a list of the facet index's positions, in that order, read a slice at a time: a
+    page of a search that matches 50,000 projects looks up 20 ids, not 50,000."""
+
+    def __init__(self, index, positions):
+        self.index, self.positions = index, positions
+
+    def __len__(self):
+        return len(self.positions)
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("PositionsInOrder takes a slice, as a paginator asks")
+        pks = self.index.pks
+        return [pks[where] for where in self.positions[key]]
 
 
 def given(value):
@@ -366,11 +384,12 @@ class ProjectFilter(django_filters.FilterSet):
         kept = index.everything
         if cleaned.get("q"):
             if not hasattr(self, "_search_bits"):
-                ids = self.ranked_search_ids()
-                if ids is None:
-                    matching = self.queryset.model.objects.using(self.queryset.db).published().search(cleaned["q"])
-                    ids = matching.order_by().values_list("pk", flat=True)
-                self._search_bits = index.of_ids(ids)
+                ranked = self.ranked_search_positions()
+                if ranked is None:
+                    ranked = search_ranks(self.queryset.model, cleaned["q"], self.queryset.db, ranked=False)
+                    self._search_bits = index.of_ids(ranked)
+                else:
+                    self._search_bits = bitset(ranked, index.size)
             kept &= self._search_bits
         if leave_out != "donor" and cleaned.get("donor"):
             kept &= index.any_of(index.donor_bits, [donor.pk for donor in cleaned["donor"]])
@@ -386,33 +405,33 @@ class ProjectFilter(django_filters.FilterSet):
             kept &= index.with_funding(currency or None, low, high)
         return kept
 
-    def ranked_search_ids(self):
-        """For a search in relevance order: the ids of every published project its words match, best first (the
-        order of ordered_by("relevance")), read in one query; None for any other list.
+    def ranked_search_positions(self):
+        """For a search in relevance order: the facet index's positions of every published project its words
+        match, best first (the order of ordered_by("relevance")); None for any other list.
 
         One query serves both the facets (as a bitset) and the page's rows (ranked_ids_kept()): a broad search
-        matches most of the catalogue, and PostgreSQL reads every matching document once for the match and
-        once more to rank a page of it."""
+        matches most of the catalogue, and PostgreSQL reads every matching document once for the match and once
+        more to rank it. It sorts only the ranks; the index puts equal ranks in title order."""
         cleaned = self.cleaned_data
         if not cleaned.get("q") or (cleaned.get("sort") or DEFAULT_SORT) != "relevance":
             return None
-        if not hasattr(self, "_ranked_ids"):
-            matching = self.queryset.model.objects.using(self.queryset.db).published().search(cleaned["q"])
-            self._ranked_ids = list(matching.ordered_by("relevance").values_list("pk", flat=True))
-        return self._ranked_ids
+        if not hasattr(self, "_ranked_positions"):
+            ranks = search_ranks(self.queryset.model, cleaned["q"], self.queryset.db)
+            self._ranked_positions = self.facet_index().in_relevance_order(ranks)
+        return self._ranked_positions
 
     def ranked_ids_kept(self):
-        """ranked_search_ids() narrowed by every other filter in force (on the facet index), or None."""
-        ranked = self.ranked_search_ids()
+        """The ids of ranked_search_positions() that every other filter in force keeps (on the facet index), in
+        that order, or None."""
+        ranked = self.ranked_search_positions()
         if ranked is None:
             return None
         index = self.facet_index()
         kept = self.kept_bits()
-        if kept == self._search_bits:  # no other filter: every match is listed
-            return ranked
-        flags = kept.to_bytes((index.size + 7) // 8 or 1, "little")
-        position = index.position
-        return [pk for pk in ranked if (where := position.get(pk)) is not None and flags[where >> 3] >> (where & 7) & 1]
+        if kept != self._search_bits:  # another filter narrows the matches
+            flags = kept.to_bytes((index.size + 7) // 8 or 1, "little")
+            ranked = [where for where in ranked if flags[where >> 3] >> (where & 7) & 1]
+        return PositionsInOrder(index, ranked)
 
     def ordered_ids_kept(self):
         """The ids of the listed projects in the list's order, as a sequence the paginator slices (KeptInOrder): from

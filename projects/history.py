@@ -30,7 +30,7 @@ from reversion.revisions import _get_options, set_comment
 from reversion.utils import mute_signals
 
 # Bookkeeping the database keeps by itself: a restore neither shows nor compares it.
-BOOKKEEPING_FIELDS = {"id", "created", "updated", "largest_grant", "search_vector"}
+BOOKKEEPING_FIELDS = {"id", "created", "updated", "largest_grant"}
 
 
 def owned_relations(model):

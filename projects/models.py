@@ -372,10 +372,7 @@ class Project(Translated, NaturalKey, models.Model):
     )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
-    # PostgreSQL's weighted full-text document (title, the names of donors, areas and partners, text),
-    # kept current by ProjectQuerySet.refresh_derived and read through a GIN index that migration 0005 makes on
-    # PostgreSQL only. Always empty on SQLite, where search matches words directly.
-    search_vector = SearchVectorField(_("search document"), null=True, editable=False)
+    # The full-text search document lives in its own table (SearchDocument, below).
 
     objects = ProjectQuerySet.as_manager()
     translated_fields = ("editorial_note",)
@@ -472,6 +469,25 @@ class Project(Translated, NaturalKey, models.Model):
     @property
     def paragraphs(self):
         return [p.strip() for p in BLANK_LINE.split(self.text) if p.strip()]
+
+
+class SearchDocument(models.Model):  # noqa: DJ008 -- derived bookkeeping, never shown
+    """A project's weighted full-text document on PostgreSQL (title A; the names of its donors, areas and partners
+    B; text C), kept current by ProjectQuerySet.refresh_derived() and read through a GIN index that migration 0018
+    makes on PostgreSQL only. SQLite keeps no rows here: its search matches words directly.
+
+    Kept apart from the project's row because a broad search reads every document it matches: at 100,000
+    projects this table is about a third of the project table's size, so a search that matches half the catalogue
+    reads a third as much (docs/query-plans.md)."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="search_document", editable=False
+    )
+    vector = SearchVectorField(_("search document"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
 
 
 class QuotedFact:

@@ -50,9 +50,24 @@ def _suspended(receiver):
     return unless_kept_by_caller
 
 
+# The ids of the projects being deleted: a deletion removes their grants, partnerships and places first, and a
+# refresh then would write a search document for a project about to go (see project_about_to_be_deleted()).
+_being_deleted = ContextVar("projects_being_deleted", default=frozenset())
+
+
 def refresh(project_ids):
     """Refresh the derived data of the projects with these ids (a list, or a queryset of ids run as a subquery)."""
-    Project.objects.filter(pk__in=project_ids).refresh_derived()
+    Project.objects.filter(pk__in=project_ids).exclude(pk__in=_being_deleted.get()).refresh_derived()
+
+
+def project_about_to_be_deleted(sender, instance, **kwargs):
+    # Django sends every pre_delete of a deletion before it deletes anything, and the project's own post_delete
+    # after its grants', partnerships' and places' (whose receivers would refresh it).
+    _being_deleted.set(_being_deleted.get() | {instance.pk})
+
+
+def project_deleted(sender, instance, **kwargs):
+    _being_deleted.set(_being_deleted.get() - {instance.pk})
 
 
 @_suspended
@@ -111,6 +126,8 @@ def connect():
         post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-saved-{model.__name__}")
         post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-deleted-{model.__name__}")
     post_save.connect(project_saved, sender=Project, dispatch_uid="derived-project-saved")
+    pre_delete.connect(project_about_to_be_deleted, sender=Project, dispatch_uid="derived-project-deleting")
+    post_delete.connect(project_deleted, sender=Project, dispatch_uid="derived-project-deleted")
     # Donors and partners hang on through-models (Funding, Partnership), whose own saves are caught here.
     for model in (Funding, Partnership, ProjectPlace):
         pre_save.connect(fact_about_to_be_saved, sender=model, dispatch_uid=f"derived-before-{model.__name__}")

@@ -34,6 +34,7 @@ from .models import (
     Partnership,
     Precision,
     Project,
+    SearchDocument,
     Status,
 )
 
@@ -343,7 +344,7 @@ def remove_synthetic(dry_run=False):
                 .exclude(project__slug__startswith=SYNTHETIC_SLUG_PREFIX)
                 .values_list("project_id", flat=True)
             )
-        for model in [*PROJECT_FACT_MODELS, Project.areas.through]:
+        for model in [*PROJECT_FACT_MODELS, Project.areas.through, SearchDocument]:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE project_id IN ({synthetic_projects})", [prefix])
         for model, column, named in references:
             cursor.execute(

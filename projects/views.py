@@ -104,7 +104,7 @@ class RankedRows:
     paginator: one query per page by primary key.
 
     The ids come from the facet index (ProjectFilter.ordered_ids_kept()), or, for a search in relevance order, from
-    its ranking, read once for the facets already (ProjectFilter.ranked_search_ids()): the page's rows are not
+    its ranking, read once for the facets already (ProjectFilter.ranked_search_positions()): the page's rows are not
     filtered, sorted or ranked again in SQL.
     """
 

@@ -9,9 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from projects.migrations import __name__ as migrations_package
-from projects.models import Area, Donor, Funding, Partner, Project
-from projects.querysets import search_terms
+from projects.models import Area, Donor, Funding, Partner, Project, SearchDocument
+from projects.querysets import search_ranks, search_terms
 
 from .factories import make_area, make_donor, make_funding, make_partner, make_partnership, make_project
 from .support.html import listed_titles, page_text
@@ -219,8 +218,9 @@ def test_highlighting_escapes_the_text_and_marks_only_the_matches(client):
 
 
 def test_the_search_document_is_stored_on_postgresql_and_empty_on_sqlite(projects):
-    vectors = dict(Project.objects.values_list("slug", "search_vector"))
+    vectors = dict(SearchDocument.objects.values_list("project__slug", "vector"))
     if on_postgresql():
+        assert set(vectors) == set(Project.objects.values_list("slug", flat=True))
         # Weights: title A, names of donors/areas/partners B, text C.
         vector = vectors["border-police-equipment"]
         assert "'equip':3A" in vector
@@ -228,39 +228,41 @@ def test_the_search_document_is_stored_on_postgresql_and_empty_on_sqlite(project
         assert "'bulgaria':" in vector and vector.split("'bulgaria':")[1].split(" ")[0].endswith("C")
         assert all(vectors.values())
     else:
-        assert set(vectors.values()) == {None}
+        assert vectors == {}
         Project.objects.refresh_derived()
-        assert set(Project.objects.values_list("search_vector", flat=True)) == {None}
+        assert not SearchDocument.objects.exists()
+
+
+def test_a_deleted_project_takes_its_search_document_with_it(projects):
+    project = Project.objects.get(slug="border-police-equipment")
+    project.delete()
+    assert not SearchDocument.objects.filter(project_id=project.pk).exists()
 
 
 def test_the_gin_index_answers_searches_on_postgresql(projects):
     """On a larger table the planner would pick the index by itself; here sequential scans are switched off."""
     if not on_postgresql():
-        assert "project_search_vector_gin" not in set(
-            connection.introspection.get_constraints(connection.cursor(), "projects_project")
+        assert "search_document_vector_gin" not in set(
+            connection.introspection.get_constraints(connection.cursor(), "projects_searchdocument")
         )
         return
-    queryset = Project.objects.search("border police")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = queryset.query.sql_with_params()
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "project_search_vector_gin" in plan, plan
-    assert "Seq Scan on projects_project" not in plan, plan
+    for queryset in (Project.objects.search("border police"), SearchDocument.objects.filter(vector="border")):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "search_document_vector_gin" in plan, plan
+        assert "Seq Scan on projects_searchdocument" not in plan, plan
 
 
-def test_the_migration_fills_the_documents_as_the_code_builds_them(projects):
-    """0005 writes its documents with frozen SQL: it must build what refresh_derived() builds."""
-    if not on_postgresql():
-        assert Project.objects.exclude(search_vector=None).count() == 0
-        return
-    built_by_code = dict(Project.objects.values_list("slug", "search_vector"))
-    Project.objects.update(search_vector=None)
-    fill = __import__(f"{migrations_package}.0005_project_search_vector", fromlist=["FILL"]).FILL
-    with connection.cursor() as cursor:
-        cursor.execute(fill)
-    assert dict(Project.objects.values_list("slug", "search_vector")) == built_by_code
+def test_search_ranks_are_those_search_gives(projects):
+    """The list's ranking (search_ranks(), on the search documents alone) finds and ranks as search() does."""
+    for words in ("border", "border police", '"border management"', "serbia -police", "nothing-matches-this"):
+        ranks = search_ranks(Project, words, "default")
+        expected = Project.objects.search(words).values_list("pk", "search_rank")
+        assert sorted(ranks) == sorted(expected)
+        assert sorted(search_ranks(Project, words, "default", ranked=False)) == sorted(pk for pk, _ in expected)
 
 
 # The document follows every edit (PostgreSQL); SQLite reads the rows themselves, so the same tests hold ------
@@ -338,7 +340,7 @@ def test_after_reload_catalogue_the_catalogue_is_searchable_by_donor_and_text(cl
         client, "Bulgaria"
     )
     if on_postgresql():
-        assert not Project.objects.filter(search_vector=None).exists()
+        assert not Project.objects.filter(search_document__vector__isnull=True).exists()
 
 
 def test_bulk_changes_are_searchable_after_refresh_derived(client, projects):
