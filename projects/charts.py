@@ -10,7 +10,8 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import FigureUnit, Precision
@@ -63,27 +64,21 @@ class Bar:
 
         Made here rather than in the template: a chart of every donor or every grant has dozens of bars, and
         the template engine spent more on them than on the rest of the page."""
-        label = format_html_join(" ", '<tspan x="0" y="{}">{}</tspan>', self.label_lines)
+        # Plain strings, each value escaped once: format_html() would cost more than the rest of a chart of 200 bars.
+        label = " ".join(f'<tspan x="0" y="{y}">{escape(line)}</tspan>' for y, line in self.label_lines)
+        width, amount_y, amount = escape(self.width), self.amount_y, escape(self.amount)
         if self.amount_inside:
-            amount = format_html(
-                '<text class="chart__amount chart__amount--inside" x="{}" dx="-6" y="{}" text-anchor="end">{}</text>',
-                self.width,
-                self.amount_y,
-                self.amount,
+            amount = (
+                f'<text class="chart__amount chart__amount--inside" x="{width}" dx="-6" y="{amount_y}" '
+                f'text-anchor="end">{amount}</text>'
             )
         else:
-            amount = format_html(
-                '<text class="chart__amount" x="{}" dx="6" y="{}">{}</text>', self.width, self.amount_y, self.amount
-            )
+            amount = f'<text class="chart__amount" x="{width}" dx="6" y="{amount_y}">{amount}</text>'
         # The label is a donor's or a project's name: English in every interface, so marked on other pages.
-        return format_html(
-            '<text class="chart__label"{}>{}</text>\n    <rect class="chart__bar" x="0" y="{}" width="{}" height="20"/>\n'
-            "    {}\n",
-            source_lang(),
-            label,
-            self.bar_y,
-            self.width,
-            amount,
+        return mark_safe(
+            f'<text class="chart__label"{source_lang()}>{label}</text>\n'
+            f'    <rect class="chart__bar" x="0" y="{self.bar_y}" width="{width}" height="20"/>\n'
+            f"    {amount}\n"
         )
 
 

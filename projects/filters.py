@@ -275,7 +275,8 @@ class ProjectFilter(django_filters.FilterSet):
                 query = remaining.urlencode()
                 active.append(
                     {
-                        "label": self.filters[field].label,
+                        # The class's own filter: its label is the same, and self.filters would deep-copy them all.
+                        "label": self.base_filters[field].label,
                         # What the filter applied: the form strips the ends (CharField), control characters too.
                         "value": names.get(field, {}).get(value, value.strip()),
                         # A donor's name is the source's, in English in every interface; an area's or a status's
