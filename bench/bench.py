@@ -243,10 +243,10 @@ def bench_big_catalogue(args, workdir, database_url, seed):
         # As autovacuum would in time: the planner needs the new tables' statistics.
         connection.execute("VACUUM ANALYZE")
         count = connection.execute("SELECT count(*) FROM projects_project").fetchone()[0]
-        searchable = connection.execute("SELECT count(search_vector) FROM projects_project").fetchone()[0]
+        searchable = connection.execute("SELECT count(vector) FROM projects_searchdocument").fetchone()[0]
         broad = connection.execute(
-            "SELECT count(*) FROM projects_project WHERE is_published AND "
-            "search_vector @@ websearch_to_tsquery('english', 'border')"
+            "SELECT count(*) FROM projects_project JOIN projects_searchdocument ON project_id = id "
+            "WHERE is_published AND vector @@ websearch_to_tsquery('english', 'border')"
         ).fetchone()[0]
     say(f"   {count:,} projects, {searchable:,} with a search document; 'border' matches {broad:,}")
     with Portal(env, args.port, args.workers, workdir / "gunicorn-big.log") as portal:

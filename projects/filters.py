@@ -411,8 +411,8 @@ class ProjectFilter(django_filters.FilterSet):
         match, best first (the order of ordered_by("relevance")); None for any other list.
 
         One query serves both the facets (as a bitset) and the page's rows (ranked_ids_kept()): a broad search
-        matches most of the catalogue, and PostgreSQL reads every matching document once for the match and once
-        more to rank it. It sorts only the ranks; the index puts equal ranks in title order."""
+        matches most of the catalogue, and PostgreSQL reads every matching document to find and rank it. The
+        database neither filters by publication nor sorts: the facet index does both (in_relevance_order())."""
         cleaned = self.cleaned_data
         if not cleaned.get("q") or (cleaned.get("sort") or DEFAULT_SORT) != "relevance":
             return None

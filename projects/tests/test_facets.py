@@ -358,3 +358,47 @@ def test_a_page_of_few_or_many_projects_comes_in_the_order_sql_gives(db, sort):
         from_sql = list(Project.objects.published().filter(pk__in=chosen).ordered_by(sort).values_list("pk", flat=True))
         assert index.ordered_ids(bits, sort, 0, 100) == from_sql, len(chosen)
         assert index.ordered_ids(bits, sort, 2, 5) == from_sql[2:5], len(chosen)
+
+
+SEARCHES = [query for query in INDEX_QUERIES if "q=" in query] + ["q=border", "q=centres", "q=nothing-matches-this"]
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_a_search_in_relevance_order_comes_in_the_order_sql_gives(rf, catalogue_of_four, query):
+    """A search's page reads its ids from its ranking, ordered on the index (FacetIndex.in_relevance_order()): the
+    same projects, in the same order, as SQL's ordered_by("relevance")."""
+    from projects.filters import ProjectFilter
+    from projects.models import Project
+
+    request = rf.get(f"{LIST}?{query}")
+    filterset = ProjectFilter(request.GET, queryset=Project.objects.for_rows(), request=request)
+    from_sql = list(filterset.qs.values_list("pk", flat=True))
+    ids = filterset.ranked_ids_kept()
+    assert len(ids) == len(from_sql) == filterset.count()
+    assert ids[0 : len(from_sql) + 3] == from_sql
+    assert ids[1:3] == from_sql[1:3]
+
+
+def test_equal_ranks_come_in_the_title_sorts_order(rf, db):
+    """Projects whose documents rank alike (the same words, titles differing only in case) follow the title sort:
+    case ignored, then slug. The hidden one is never listed."""
+    from projects.filters import ProjectFilter
+    from projects.models import Project
+
+    for title, slug in [
+        ("border post", "d-post"),
+        ("BORDER POST", "a-post"),
+        ("Border Post", "c-post"),
+        ("Border post", "b-post"),
+        ("Border Posts and Border Crossings", "e-posts"),
+    ]:
+        make_project(title, slug=slug, text="Equipment for the border.")
+    make_project("Border Post", slug="hidden-post", text="Equipment for the border.", is_published=False)
+    request = rf.get(f"{LIST}?q=border+post")
+    filterset = ProjectFilter(request.GET, queryset=Project.objects.for_rows(), request=request)
+    ids = filterset.ranked_ids_kept()
+    slugs = dict(Project.objects.values_list("pk", "slug"))
+    listed = [slugs[pk] for pk in ids[0:10]]
+    assert listed == [slugs[pk] for pk in filterset.qs.values_list("pk", flat=True)]
+    alike = [slug for slug in listed if slug != "e-posts"]
+    assert alike == ["a-post", "b-post", "c-post", "d-post"]
