@@ -488,6 +488,8 @@ class SearchDocument(models.Model):  # noqa: DJ008 -- derived bookkeeping, never
     class Meta:
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
+        # Derived data nobody edits: no permissions for the Editors group to take.
+        default_permissions = ()
 
 
 class QuotedFact:

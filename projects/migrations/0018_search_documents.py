@@ -63,6 +63,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "search document",
                 "verbose_name_plural": "search documents",
+                "default_permissions": (),
             },
         ),
         migrations.RunPython(move_documents, move_documents_back),
