@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from functools import wraps
 
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from .caching import bump_catalogue_generation
@@ -50,24 +51,17 @@ def _suspended(receiver):
     return unless_kept_by_caller
 
 
-# The ids of the projects being deleted: a deletion removes their grants, partnerships and places first, and a
-# refresh then would write a search document for a project about to go (see project_about_to_be_deleted()).
-_being_deleted = ContextVar("projects_being_deleted", default=frozenset())
-
-
 def refresh(project_ids):
     """Refresh the derived data of the projects with these ids (a list, or a queryset of ids run as a subquery)."""
-    Project.objects.filter(pk__in=project_ids).exclude(pk__in=_being_deleted.get()).refresh_derived()
+    Project.objects.filter(pk__in=project_ids).refresh_derived()
 
 
-def project_about_to_be_deleted(sender, instance, **kwargs):
-    # Django sends every pre_delete of a deletion before it deletes anything, and the project's own post_delete
-    # after its grants', partnerships' and places' (whose receivers would refresh it).
-    _being_deleted.set(_being_deleted.get() | {instance.pk})
-
-
-def project_deleted(sender, instance, **kwargs):
-    _being_deleted.set(_being_deleted.get() - {instance.pk})
+def deleted_with_its_project(origin):
+    """Whether a deletion began with projects (one, or a QuerySet of them; Django's `origin`): a grant, partnership
+    or place link deleted then goes because its project does, and refreshing that project would write a search
+    document for a row about to go (a broken reference when the transaction commits)."""
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return model is Project
 
 
 @_suspended
@@ -92,6 +86,8 @@ def fact_about_to_be_saved(sender, instance, **kwargs):
 
 @_suspended
 def fact_changed(sender, instance, **kwargs):
+    if deleted_with_its_project(kwargs.get("origin")):
+        return
     refresh([instance.project_id, *getattr(instance, "project_ids_before_save", [])])
 
 
@@ -126,8 +122,6 @@ def connect():
         post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-saved-{model.__name__}")
         post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-deleted-{model.__name__}")
     post_save.connect(project_saved, sender=Project, dispatch_uid="derived-project-saved")
-    pre_delete.connect(project_about_to_be_deleted, sender=Project, dispatch_uid="derived-project-deleting")
-    post_delete.connect(project_deleted, sender=Project, dispatch_uid="derived-project-deleted")
     # Donors and partners hang on through-models (Funding, Partnership), whose own saves are caught here.
     for model in (Funding, Partnership, ProjectPlace):
         pre_save.connect(fact_about_to_be_saved, sender=model, dispatch_uid=f"derived-before-{model.__name__}")

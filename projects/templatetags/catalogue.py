@@ -42,7 +42,7 @@ def group_digits(value):
     if value.as_tuple().exponent < -2:  # more places than amounts have: as Django writes them (it truncates)
         return number_format(value, decimal_places, use_l10n=True, force_grouping=True)
     # Python's own grouping, then the language's marks: what number_format() writes for these values (groups of
-    # three in English and Serbian, NUMBER_GROUPING), at a tenth of its cost; a page of totals writes hundreds.
+    # three in English and Serbian, NUMBER_GROUPING), at about half its cost; a page of totals writes hundreds.
     grouped = f"{value:,.{decimal_places}f}"
     marks = number_marks(get_language())
     return grouped if marks is None else grouped.translate(marks)
