@@ -10,6 +10,7 @@ import re
 from itertools import groupby
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import (
     Case,
@@ -269,7 +270,10 @@ class ProjectQuerySet(NaturalKeyQuerySet):
         and back)."""
         documents = rows_of(self.model, "search_document")
         selected = self.order_by().annotate(document=search_document(self.model)).values_list("pk", "document")
-        sql, params = selected.query.sql_with_params()
+        try:
+            sql, params = selected.query.sql_with_params()
+        except EmptyResultSet:  # no project at all (filter(pk__in=[])): nothing to write
+            return
         with connections[self.db].cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {documents._meta.db_table} (project_id, vector) {sql} "
