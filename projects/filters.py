@@ -386,11 +386,11 @@ class ProjectFilter(django_filters.FilterSet):
         if cleaned.get("q"):
             if not hasattr(self, "_search_bits"):
                 ranked = self.ranked_search_positions()
-                if ranked is None:
-                    ranked = search_ranks(self.queryset.model, cleaned["q"], self.queryset.db, ranked=False)
-                    self._search_bits = index.of_ids(ranked)
-                else:
+                if ranked is not None:  # in relevance order: the ranking read for the page serves here too
                     self._search_bits = bitset(ranked, index.size)
+                else:
+                    ids = search_ranks(self.queryset.model, cleaned["q"], self.queryset.db, ranked=False)
+                    self._search_bits = index.of_ids(ids)
             kept &= self._search_bits
         if leave_out != "donor" and cleaned.get("donor"):
             kept &= index.any_of(index.donor_bits, [donor.pk for donor in cleaned["donor"]])
